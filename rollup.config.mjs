@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs'
+import typescript from '@rollup/plugin-typescript'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import terser from '@rollup/plugin-terser'
+import { dts } from 'rollup-plugin-dts'
+
+// The ES builds keep idb-keyval and p-retry as imports (the app's bundler
+// dedupes them); the script-tag build inlines everything.
+const external = ['idb-keyval', 'p-retry', 'is-network-error']
+const ts = () => typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false, outDir: undefined })
+
+const terserOptions = {
+  ecma: 2020,
+  compress: { passes: 2, pure_getters: true },
+  // Internal fields start with `_`: safe to shorten, never part of the public API.
+  mangle: { properties: { regex: /^_/ } },
+  format: { comments: false },
+}
+
+const builds = [
+  {
+    input: 'src/index.ts',
+    external,
+    output: { file: 'dist/horn-logger.mjs', format: 'es', sourcemap: true },
+    plugins: [ts()],
+  },
+  {
+    input: 'src/script.ts',
+    output: { file: 'dist/horn-logger.min.js', format: 'iife', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), ts(), terser(terserOptions)],
+  },
+  {
+    input: 'src/index.ts',
+    external,
+    output: { file: 'dist/horn-logger.d.ts', format: 'es' },
+    plugins: [dts()],
+  },
+]
+
+// `horn-logger/api`: its own entry, so the script-tag agent does not grow by a byte.
+if (existsSync('src/api.ts')) {
+  builds.push(
+    {
+      input: 'src/api.ts',
+      output: { file: 'dist/api.mjs', format: 'es', sourcemap: true },
+      plugins: [ts()],
+    },
+    {
+      input: 'src/api.ts',
+      output: { file: 'dist/api.d.ts', format: 'es' },
+      plugins: [dts()],
+    },
+  )
+}
+
+export default builds
