@@ -115,12 +115,12 @@ export interface LogRequest {
   index?: number | undefined
 }
 
-/** A user linked to an app session. The SPEC does not fix its fields beyond an id. */
-export interface AppSessionUser {
-  /** The user's id. */
-  id: number | string
-  /** The user's handle, when the server gives it. */
-  handle?: string | undefined
+/**
+ * A user linked to an app session. The SPEC does not list its fields; servers
+ * send at least the participant fields (the reference server adds `linked`,
+ * when the user was first linked).
+ */
+export interface AppSessionUser extends Participant {
   /** Other fields the server sends. */
   [field: string]: unknown
 }
@@ -156,10 +156,10 @@ export interface AppSessionQuery extends PageQuery {
   startedAfter?: number | undefined
 }
 
-/** Image size query parameter of the session calls (passed through as given). */
+/** Image size query parameter of the session calls. */
 export interface ImageQuery {
-  /** Size of the returned image URLs. */
-  imgSize?: number | string | undefined
+  /** Size in pixels of the images that the returned `imageUrl`s point to. */
+  imgSize?: number | undefined
 }
 
 /** A channel session on the streaming server. */
@@ -184,8 +184,11 @@ export interface Session {
 
 /** A participant of a session or channel. */
 export interface Participant {
+  /** The user's id. */
   id: number
+  /** The user's handle. */
   handle: string
+  /** The user's picture, when they have one. */
   imageUrl?: string | undefined
 }
 

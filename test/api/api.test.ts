@@ -102,11 +102,11 @@ describe('paths', () => {
     const { api, sent } = client(() => json({}))
     const odd = 'a/b c?d#e%f&é'
     await api.appSessions.get(odd)
-    await api.sessions.participants(odd, { imgSize: 'small' })
+    await api.sessions.participants(odd, { imgSize: 48 })
     await api.channels.endSession(odd, '../x')
     expect(sent.map((s) => s.url)).toEqual([
       `${API}/app_sessions/${encodeURIComponent(odd)}`,
-      `${API}/sessions/${encodeURIComponent(odd)}/participants?imgSize=small`,
+      `${API}/sessions/${encodeURIComponent(odd)}/participants?imgSize=48`,
       `${API}/channels/${encodeURIComponent(odd)}/session/..%2Fx`,
     ])
     expect(sent[0]!.url).toContain('/app_sessions/a%2Fb%20c%3Fd%23e%25f%26%C3%A9')
