@@ -1,0 +1,55 @@
+import type { Level } from './types'
+
+type Log = (level: Level, message: unknown, context?: unknown) => void
+
+/** Uncaught errors and unhandled rejections become `error` entries. Returns `stop`. */
+export function captureErrors(log: Log): () => void {
+  const onError = (event: ErrorEvent) => {
+    const context = event.filename ? { source: `${event.filename}:${event.lineno}:${event.colno}` } : undefined
+    log('error', event.error ?? event.message, context)
+  }
+  const onRejection = (event: PromiseRejectionEvent) => {
+    const reason = event.reason
+    if (reason instanceof Error) log('error', reason, { unhandledRejection: true })
+    else log('error', 'Unhandled promise rejection', { reason })
+  }
+  addEventListener('error', onError)
+  addEventListener('unhandledrejection', onRejection)
+  return () => {
+    removeEventListener('error', onError)
+    removeEventListener('unhandledrejection', onRejection)
+  }
+}
+
+const CONSOLE_LEVELS: Record<string, Level> = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' }
+
+/**
+ * `console.debug/log/info/warn/error` also become entries, and still print.
+ * A call made while one is being handled (the logger's own notices) is not
+ * captured again. Returns `stop`, which restores a method only if nobody
+ * patched it after us.
+ */
+export function captureConsole(log: Log): () => void {
+  let inside = false
+  const restores = Object.keys(CONSOLE_LEVELS).map((method) => {
+    const con = console as unknown as Record<string, (...args: unknown[]) => void>
+    const original = con[method]
+    const patched = function (this: unknown, ...args: unknown[]) {
+      if (!inside) {
+        inside = true
+        try {
+          log(CONSOLE_LEVELS[method], args[0], args.length > 1 ? { args: args.slice(1) } : undefined)
+        } catch {
+        } finally {
+          inside = false
+        }
+      }
+      return original.apply(this, args)
+    }
+    con[method] = patched
+    return () => {
+      if (con[method] === patched) con[method] = original
+    }
+  })
+  return () => restores.forEach((restore) => restore())
+}

@@ -1,0 +1,80 @@
+import type { Formatter, Headers, Level, LoggerConfig } from './types'
+import { createFormatter } from './format'
+import { warnOnce } from './lib/console'
+
+export const LEVELS: Level[] = ['debug', 'info', 'warn', 'error']
+
+const ONE_KIBI_BYTE = 1024
+const ONE_MEBI_BYTE = 1024 * ONE_KIBI_BYTE
+/** Chromium allows 64 KiB of keepalive bodies in flight per page; leave room for headers. */
+export const KEEPALIVE_BUDGET_BYTES = 60 * ONE_KIBI_BYTE
+
+/** The config with every option decided: made once, read everywhere. */
+export interface ResolvedConfig {
+  clientId: string
+  apiUrl: string
+  channel: string | undefined
+  level: number
+  captureErrors: boolean
+  captureConsole: boolean
+  headers: () => Headers
+  credentials: RequestCredentials
+  flushInterval: number
+  maxBatchBytes: number
+  maxBatchEntries: number
+  maxEntryBytes: number
+  maxStoredBytes: number
+  format: Formatter
+  redact: Set<string>
+  storage: 'indexeddb' | 'memory'
+}
+
+export const DEFAULT_REDACT = ['password', 'token', 'authorization', 'secret', 'apiKey']
+
+/** A number option: default when missing or not a number, clamped into [min, max] with a warning. */
+function bounded(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || value !== value) {
+    warnOnce(`config.${name} must be a number; using ${fallback}`)
+    return fallback
+  }
+  if (value < min || value > max) {
+    const clamped = Math.min(max, Math.max(min, value))
+    warnOnce(`config.${name} must lie in [${min}, ${max}]; using ${clamped}`)
+    return clamped
+  }
+  return value
+}
+
+/** Defaults, clamps and validates a user config; never throws. */
+export function resolveConfig(config: LoggerConfig): ResolvedConfig {
+  const c = (config && typeof config === 'object' ? config : {}) as Partial<LoggerConfig>
+  if (typeof c.clientId !== 'string' || !c.clientId) warnOnce('config.clientId is required')
+  let level = LEVELS.indexOf(c.level as Level)
+  if (level < 0) {
+    if (c.level !== undefined) warnOnce(`config.level must be one of ${LEVELS.join(', ')}`)
+    level = 0
+  }
+  const origin = typeof location == 'object' ? location.origin : ''
+  const headers = c.headers
+  const maxBatchBytes = bounded('maxBatchBytes', c.maxBatchBytes, 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
+  return {
+    clientId: String(c.clientId || 'unknown'),
+    apiUrl: String(c.apiUrl || origin).replace(/\/+$/, ''),
+    channel: c.channel == null ? undefined : String(c.channel),
+    level,
+    captureErrors: c.captureErrors !== false,
+    captureConsole: c.captureConsole === true,
+    headers: typeof headers == 'function' ? headers : () => ({ ...headers }),
+    credentials: c.credentials || 'same-origin',
+    flushInterval: bounded('flushInterval', c.flushInterval, 1000, 0, 3_600_000),
+    maxBatchBytes,
+    maxBatchEntries: bounded('maxBatchEntries', c.maxBatchEntries, 1000, 1, 100_000),
+    // An entry must fit a batch even after JSON escaping, which can grow it several times over.
+    maxEntryBytes: bounded('maxEntryBytes', c.maxEntryBytes, 8 * ONE_KIBI_BYTE, 256, maxBatchBytes / 2),
+    maxStoredBytes: bounded('maxStoredBytes', c.maxStoredBytes, 8 * ONE_MEBI_BYTE, 4 * maxBatchBytes, 1024 * ONE_MEBI_BYTE),
+    format: createFormatter(c.format),
+    redact: new Set((Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT).map((k) => String(k).toLowerCase())),
+    storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * horn-logger: an in-browser logging agent for Horn client applications.
+ *
+ * @example
+ * import { createLogger } from 'horn-logger'
+ * const logger = createLogger({ clientId: 'conference-ui', apiUrl: 'https://horn.example.com/api' })
+ * logger.info('joined', { room: 'blue' })
+ */
+export { createLogger } from './logger'
+export { HornLoggerError } from './session'
+export type { Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'

@@ -1,0 +1,271 @@
+import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
+import { KEEPALIVE_BUDGET_BYTES, resolveConfig } from './config'
+import { sanitize, toText, truncateLine } from './serialize'
+import { createStoreFor } from './store'
+import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
+import { createRetry } from './retry'
+import { createSender } from './sender'
+import { createAppSession, linkUser as postLinkUser } from './session'
+import { recoverOrphans } from './recovery'
+import { watchPage } from './lifecycle'
+import { captureConsole, captureErrors } from './capture'
+import { post } from './transport'
+import { holdLock, lockName } from './lib/locks'
+import { safe, warnOnce } from './lib/console'
+
+/** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
+const PERSIST_DELAY_MS = 100
+/** `flush()` without a timeout gives up after this. */
+const DEFAULT_FLUSH_TIMEOUT_MS = 10_000
+/** `close()` waits this long for delivery; what is left stays stored for the next load. */
+const CLOSE_FLUSH_TIMEOUT_MS = 5_000
+
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 }
+
+/** The logger plus what the script-tag entry needs to replay calls queued before it loaded. */
+export interface Agent {
+  logger: Logger
+  /** Logs as if called at `time`. */
+  logAt(level: Level, time: number, message: unknown, context?: unknown): void
+}
+
+function newId(): string {
+  return Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 10)
+}
+
+/**
+ * Creates a logger: registers its app session, captures what the config
+ * asks for, and delivers every entry. Never throws, whatever it is given.
+ */
+export function createLogger(config: LoggerConfig): Logger {
+  return createAgent(config).logger
+}
+
+export function createAgent(userConfig: LoggerConfig): Agent {
+  try {
+    return startAgent(userConfig)
+  } catch (error) {
+    warnOnce('could not start (' + String(error) + '); logging is off')
+    const nothing = () => {}
+    const none = Promise.resolve()
+    return {
+      logger: {
+        debug: nothing,
+        info: nothing,
+        warn: nothing,
+        error: nothing,
+        linkUser: () => none,
+        flush: () => Promise.resolve(false),
+        ready: new Promise<string>(() => {}),
+        appSessionId: undefined,
+        stats: () => ({ logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0, pending: 0 }),
+        close: () => none,
+      },
+      logAt: nothing,
+    }
+  }
+}
+
+function startAgent(userConfig: LoggerConfig): Agent {
+  const config = resolveConfig(userConfig)
+  const abort = new AbortController()
+  const signal = abort.signal
+  const counts = { logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0 }
+  const retry = createRetry({ signal, onRetry: () => counts.retries++ })
+  const store = createStoreFor(config.storage)
+  const record: InstanceRecord = {
+    id: newId(),
+    clientId: config.clientId,
+    started: Date.now(),
+    url: typeof location == 'object' ? location.href : '',
+    channel: config.channel,
+    nextIndex: 0,
+    head: 0,
+  }
+  // Held for this instance's life: while it is, no other tab adopts its entries.
+  const lock = holdLock(lockName(record.id))
+  const waiters: Array<{ target: number; done: () => void }> = []
+  const settled = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (counts.acknowledged + counts.dropped >= waiters[i].target) waiters.splice(i, 1)[0].done()
+    }
+  }
+  const notice = (time: number, count: number) =>
+    config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
+  const outbox = createOutbox(
+    record,
+    store,
+    config,
+    {
+      persisted: (n) => (counts.persisted += n),
+      dropped: (n) => {
+        counts.dropped += n
+        settled()
+      },
+      acknowledged: (n) => {
+        counts.acknowledged += n
+        settled()
+      },
+      notice,
+    },
+    lock.acquired,
+  )
+  let resolveReady: (id: string) => void = () => {}
+  const ready = new Promise<string>((resolve) => (resolveReady = resolve))
+  const session = createAppSession(retry, config, signal, record, outbox.saveRecord)
+  let urgent = 0
+  const sender = createSender({
+    outbox,
+    config,
+    retry,
+    signal,
+    appSession: () => session.get().then((id) => (resolveReady(id), id)),
+    forgetAppSession: session.forget,
+    urgent: () => urgent > 0,
+  })
+
+  let persistTimer: ReturnType<typeof setTimeout> | undefined
+  const tick = () => {
+    clearTimeout(persistTimer)
+    persistTimer = undefined
+    void outbox.persist()
+    void sender.kick()
+  }
+
+  let closed = false
+  const log = safe((level: Level, message: unknown, context?: unknown, at?: number) => {
+    if (closed || !(RANK[level] >= config.level)) return
+    const time = at ?? Date.now()
+    const max = config.maxEntryBytes
+    let extra: Record<string, unknown> | undefined
+    let text: string
+    if (message instanceof Error) {
+      const error = sanitize(message, config.redact, max) as { name?: unknown; message?: unknown }
+      text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
+      extra = { error }
+    } else text = toText(message, config.redact, max)
+    if (context !== undefined) {
+      const clean = sanitize(context, config.redact, max)
+      extra = clean && typeof clean == 'object' && !Array.isArray(clean) ? { ...(clean as object), ...extra } : { context: clean, ...extra }
+    }
+    const line = config.format({ time, level, message: text, context: extra, seq: counts.logged++ })
+    outbox.push(time, truncateLine(line, max))
+    persistTimer ??= setTimeout(tick, PERSIST_DELAY_MS)
+  })
+
+  let keepaliveBytes = 0
+  /** A copy of a sealed batch that may outlive the page. Its answer settles it like any other. */
+  function sendKeepalive(appSessionId: string, batch: SealedBatch): void {
+    batch.keepalive = batch.attempted = true
+    keepaliveBytes += batch.bytes
+    post(`${config.apiUrl}/app_sessions/${encodeURIComponent(appSessionId)}/logs`, batch.body, {
+      headers: config.headers(),
+      credentials: config.credentials,
+      keepalive: true,
+    })
+      .then((answer) => {
+        if (answer.status < 300 || answer.status === 409) void outbox.settle(batch)
+      })
+      .catch(() => {})
+      .finally(() => {
+        keepaliveBytes -= batch.bytes
+        batch.keepalive = false
+      })
+  }
+
+  /**
+   * The page may go now: store what is buffered, and send what fits in the
+   * keepalive budget (shared by every keepalive request in flight, so ours
+   * are counted). Batches sealed here go out before their write completes:
+   * there may be no later moment. That is safe because a cut depends only on
+   * the entries (see `cutBatch`): if the write is lost, the next load cuts
+   * the same batch from the stored entries, or a prefix of it when the
+   * newest entries were not stored either, and the server keeps the first body.
+   */
+  function exit(): void {
+    tick()
+    const appSessionId = record.appSessionId
+    if (!appSessionId) return
+    let budget = KEEPALIVE_BUDGET_BYTES - keepaliveBytes
+    for (const batch of outbox.sealed) {
+      if (batch.keepalive) continue
+      if (batch.bytes > budget) return
+      budget -= batch.bytes
+      sendKeepalive(appSessionId, batch)
+    }
+    // A pending drop notice means the head moved since the last write: recovery might cut differently.
+    while (!record.mark) {
+      const { bytes } = outbox.peek()
+      if (!bytes || bytes > budget) return
+      budget -= bytes
+      sendKeepalive(appSessionId, outbox.seal()!.batch)
+    }
+  }
+
+  const stops: Array<() => void> = [
+    watchPage({ onExit: safe(exit), onResume: safe(() => void sender.kick()) }),
+    sender.stop,
+    () => clearTimeout(persistTimer),
+  ]
+  if (config.captureErrors) stops.push(captureErrors(log))
+  if (config.captureConsole) stops.push(captureConsole(log))
+
+  void sender.kick()
+  void lock.acquired.then(() =>
+    recoverOrphans({ store, config, retry, signal, ownId: record.id, notice }).catch((error) => {
+      if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
+    }),
+  )
+
+  const flush = async (options?: FlushOptions): Promise<boolean> => {
+    const target = counts.logged
+    if (counts.acknowledged + counts.dropped >= target) return true
+    const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
+    urgent++
+    try {
+      tick()
+      return await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeout)
+        waiters.push({
+          target,
+          done: () => {
+            clearTimeout(timer)
+            resolve(true)
+          },
+        })
+      })
+    } finally {
+      urgent--
+    }
+  }
+
+  const logger: Logger = {
+    debug: (message, context) => log('debug', message, context),
+    info: (message, context) => log('info', message, context),
+    warn: (message, context) => log('warn', message, context),
+    error: (message, context) => log('error', message, context),
+    async linkUser(options?: LinkUserOptions) {
+      const appSessionId = await session.get()
+      await postLinkUser(retry, config, signal, appSessionId, options?.headers)
+    },
+    flush: (options) => flush(options).catch(() => false),
+    ready,
+    get appSessionId() {
+      return record.appSessionId
+    },
+    stats: safe(
+      (): Stats => ({ ...counts, pending: Math.max(0, counts.logged - counts.acknowledged - counts.dropped) }),
+      { logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0, pending: 0 },
+    ),
+    async close() {
+      if (closed) return
+      await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
+      closed = true
+      stops.forEach((stop) => safe(stop)())
+      abort.abort()
+      // What is left stays stored; with the lock gone, the next load delivers it.
+      lock.release()
+    },
+  }
+  return { logger, logAt: (level, time, message, context) => log(level, message, context, time) }
+}

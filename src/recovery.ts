@@ -1,0 +1,70 @@
+import type { ResolvedConfig } from './config'
+import type { RetryPolicy } from './retry'
+import type { Store } from './store'
+import { createOutbox, loadOutboxParts, recordKey, type InstanceRecord } from './outbox'
+import { createSender } from './sender'
+import { createAppSession } from './session'
+import { hasLocks, ifLockFree, lockName } from './lib/locks'
+import { warnOnce } from './lib/console'
+
+export interface RecoveryOptions {
+  store: Store
+  config: ResolvedConfig
+  retry: RetryPolicy
+  signal: AbortSignal
+  /** This instance: alive, so never adopted. */
+  ownId: string
+  notice(time: number, count: number): string
+}
+
+/**
+ * Delivers what dead instances of this client id left in storage, each to
+ * its own app session (registered now, with its own `started` and `url`, if
+ * it never got one), then removes it.
+ *
+ * Liveness comes from Web Locks: every instance holds a lock named after it
+ * for its whole life and writes nothing before it holds it, so a record whose
+ * lock is free belongs to a tab that closed or crashed. Taking that lock
+ * (`ifAvailable`) before adopting keeps two starting tabs from adopting the
+ * same one; the record is read again under the lock, since a tab that got it
+ * first deletes the record before letting go.
+ */
+export async function recoverOrphans({ store, config, retry, signal, ownId, notice }: RecoveryOptions): Promise<void> {
+  if (!store.durable) return
+  if (!hasLocks()) {
+    // Without locks a live tab cannot be told from a dead one: adopting could send twice.
+    warnOnce('Web Locks are not available: entries left by closed tabs are not recovered')
+    return
+  }
+  const found = await store.read<InstanceRecord>('i:')
+  for (const [key, candidate] of found) {
+    if (signal.aborted) return
+    if (candidate.clientId !== config.clientId || candidate.id === ownId) continue
+    await ifLockFree(lockName(candidate.id), async () => {
+      const record = (await store.read<InstanceRecord>(key)).find(([k]) => k === recordKey(candidate.id))?.[1]
+      if (!record) return
+      const quiet = () => {}
+      const outbox = createOutbox(
+        record,
+        store,
+        config,
+        { persisted: quiet, dropped: quiet, acknowledged: quiet, notice },
+        undefined,
+        await loadOutboxParts(store, record.id),
+      )
+      const session = createAppSession(retry, config, signal, record, outbox.saveRecord)
+      const sender = createSender({
+        outbox,
+        config,
+        retry,
+        signal,
+        appSession: session.get,
+        forgetAppSession: session.forget,
+        urgent: () => true,
+      })
+      await sender.drain()
+      sender.stop()
+      if (!signal.aborted && !outbox.sealed.length && outbox.oldest === undefined) await outbox.clear()
+    })
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The script-tag entry, and the only module with side effects: defines
+ * `window.HornLogger`, and when its own `<script>` element carries
+ * `data-client-id`, creates `window.hornLogger` from its `data-*` attributes.
+ * Calls queued by the async snippet (README) before it loaded are replayed
+ * in order, with their original times.
+ */
+import { createLogger } from './index'
+import { createAgent } from './logger'
+import type { Level, Logger, LoggerConfig } from './types'
+
+type Queued = [method: string, args: ArrayLike<unknown>, time: number]
+
+declare global {
+  interface Window {
+    HornLogger: { createLogger: typeof createLogger }
+    hornLogger?: Logger | { q?: Queued[] }
+  }
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error']
+
+function start(): void {
+  window.HornLogger = { createLogger }
+  const script = document.currentScript as HTMLScriptElement | null
+  const data = script?.dataset
+  if (!data?.clientId) return
+  const flag = (value: string | undefined, fallback: boolean) => (value === undefined ? fallback : value !== 'false')
+  const config: LoggerConfig = {
+    clientId: data.clientId,
+    apiUrl: data.apiUrl,
+    channel: data.channel,
+    level: data.level as Level | undefined,
+    captureErrors: flag(data.captureErrors, true),
+    captureConsole: flag(data.captureConsole, false),
+  }
+  const queued = (window.hornLogger as { q?: Queued[] } | undefined)?.q
+  const agent = createAgent(config)
+  window.hornLogger = agent.logger
+  for (const [method, args, time] of Array.isArray(queued) ? queued : []) {
+    if (LEVELS.includes(method)) agent.logAt(method as Level, time, args[0], args[1])
+    else if (method === 'linkUser') agent.logger.linkUser(args[0] as never).catch(() => {})
+  }
+}
+
+try {
+  start()
+} catch {
+  // Never in the way: a broken page must still load.
+}

@@ -1,0 +1,97 @@
+import type { ResolvedConfig } from './config'
+import type { InstanceRecord } from './outbox'
+import type { RetryPolicy } from './retry'
+import { RetryableError } from './retry'
+import { classify, post, type Answer } from './transport'
+import type { Headers } from './types'
+
+/** An error a Horn request ended with for good: names the call and the status. */
+export class HornLoggerError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super('horn-logger: ' + message)
+    this.name = 'HornLoggerError'
+  }
+}
+
+/**
+ * One request through the retry policy: network errors and retryable
+ * statuses go round again; any other status comes back as it is.
+ */
+export async function request(
+  retry: RetryPolicy,
+  config: ResolvedConfig,
+  signal: AbortSignal,
+  path: string,
+  body?: string,
+  headers?: Headers,
+): Promise<Answer> {
+  return retry(async () => {
+    let answer: Answer
+    try {
+      answer = await post(config.apiUrl + path, body, {
+        headers: { ...config.headers(), ...headers },
+        credentials: config.credentials,
+        signal,
+      })
+    } catch (error) {
+      // No answer at all: offline, DNS, CORS, reset. Never a reason to give up.
+      if (signal.aborted) throw error
+      throw new RetryableError(String(error))
+    }
+    if (classify(answer.status) === 'retry') throw new RetryableError('HTTP ' + answer.status, answer.retryAfter)
+    return answer
+  })
+}
+
+/** Registers the app session of an instance: `POST /app_sessions/new/{clientId}`, retried until it answers. */
+export async function register(retry: RetryPolicy, config: ResolvedConfig, signal: AbortSignal, record: InstanceRecord): Promise<string> {
+  const body = JSON.stringify({ started: record.started, url: record.url, channel: record.channel })
+  const answer = await request(retry, config, signal, `/app_sessions/new/${encodeURIComponent(record.clientId)}`, body)
+  let id: unknown
+  try {
+    id = classify(answer.status) === 'ok' ? (JSON.parse(answer.text) as { id?: unknown }).id : undefined
+  } catch {}
+  if (typeof id != 'string' || !id) throw new HornLoggerError(`registering the app session failed: HTTP ${answer.status}`, answer.status)
+  return id
+}
+
+/** Links the signed-in user: `POST /app_sessions/{id}/link/user` with the app's headers. */
+export async function linkUser(
+  retry: RetryPolicy,
+  config: ResolvedConfig,
+  signal: AbortSignal,
+  appSessionId: string,
+  headers: Headers | undefined,
+): Promise<void> {
+  const answer = await request(retry, config, signal, `/app_sessions/${encodeURIComponent(appSessionId)}/link/user`, undefined, headers)
+  if (classify(answer.status) !== 'ok') throw new HornLoggerError(`linking the user failed: HTTP ${answer.status}`, answer.status)
+}
+
+/**
+ * The app session of one instance: registered on first need, once (a
+ * refusal is final), its id kept in the instance record.
+ */
+export function createAppSession(
+  retry: RetryPolicy,
+  config: ResolvedConfig,
+  signal: AbortSignal,
+  record: InstanceRecord,
+  saveRecord: () => Promise<void>,
+): { get(): Promise<string>; forget(): void } {
+  let registering: Promise<string> | undefined
+  return {
+    get() {
+      if (record.appSessionId) return Promise.resolve(record.appSessionId)
+      return (registering ??= register(retry, config, signal, record).then((id) => {
+        record.appSessionId = id
+        registering = undefined
+        void saveRecord()
+        return id
+      }))
+    },
+    forget() {
+      record.appSessionId = undefined
+    },
+  }
+}
+

@@ -1,0 +1,95 @@
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval'
+import { warnOnce } from './lib/console'
+
+/**
+ * Where entries wait for delivery. Keys are strings with a kind prefix
+ * (`i:` instance, `c:` chunk of entries, `b:` sealed batch), so one prefix
+ * read finds everything one instance left behind.
+ */
+export interface Store {
+  /** One transaction: the deletes, then the puts; every one lands, or none does. */
+  write(puts: Array<[string, unknown]>, deletes: string[]): Promise<void>
+  /** Every record whose key starts with `prefix`, in key order. */
+  read<T>(prefix: string): Promise<Array<[string, T]>>
+  /** `false` once it works in memory only: nothing it holds outlives the page. */
+  readonly durable: boolean
+}
+
+/** A store in a plain Map: for `storage: 'memory'` and for when IndexedDB fails. */
+export function createMemoryStore(): Store {
+  const records = new Map<string, unknown>()
+  return {
+    durable: false,
+    async write(puts, deletes) {
+      for (const key of deletes) records.delete(key)
+      for (const [key, value] of puts) records.set(key, value)
+    },
+    async read<T>(prefix: string) {
+      return [...records]
+        .filter(([key]) => key.startsWith(prefix))
+        .sort(([a], [b]) => (a < b ? -1 : 1)) as Array<[string, T]>
+    },
+  }
+}
+
+/** An idb-keyval store of its own: one database, one object store (idb-keyval's rule). */
+export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): Store {
+  const useStore: UseStore = createStore(dbName, storeName)
+  return {
+    durable: true,
+    write: (puts, deletes) =>
+      useStore('readwrite', (store) => {
+        for (const key of deletes) store.delete(key)
+        for (const [key, value] of puts) store.put(value, key)
+        return promisifyRequest(store.transaction)
+      }),
+    read: <T>(prefix: string) =>
+      useStore('readonly', async (store) => {
+        const range = IDBKeyRange.bound(prefix, prefix + '\uffff')
+        const [keys, values] = await Promise.all([promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range))])
+        return keys.map((key, i) => [key as string, values[i] as T] as [string, T])
+      }),
+  }
+}
+
+/**
+ * IndexedDB when it works, memory when it does not (private modes, blocked
+ * storage, quota errors): the first failure switches for good and says so once.
+ */
+export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
+  const memory = createMemoryStore()
+  if (kind === 'memory') return memory
+  let current: Store = memory
+  try {
+    if (typeof indexedDB == 'object' && indexedDB) current = createIdbStore()
+    else warnOnce('IndexedDB is not available; entries are kept in memory only')
+  } catch (error) {
+    warnOnce('IndexedDB failed (' + String(error) + '); entries are kept in memory only')
+  }
+  const fallBack = (error: unknown) => {
+    if (current !== memory) warnOnce('IndexedDB failed (' + String(error) + '); entries are kept in memory only')
+    current = memory
+  }
+  return {
+    get durable() {
+      return current.durable
+    },
+    async write(puts, deletes) {
+      try {
+        // Sync throws (e.g. SecurityError from indexedDB.open) count as failures too.
+        return await current.write(puts, deletes)
+      } catch (error) {
+        fallBack(error)
+        return current.write(puts, deletes)
+      }
+    },
+    async read<T>(prefix: string) {
+      try {
+        return await current.read<T>(prefix)
+      } catch (error) {
+        fallBack(error)
+        return current.read<T>(prefix)
+      }
+    },
+  }
+}

@@ -1,0 +1,141 @@
+/** Severity of an entry, lowest first. */
+export type Level = 'debug' | 'info' | 'warn' | 'error'
+
+/** One log call, as the formatter sees it. */
+export interface Entry {
+  /** Milliseconds since the epoch (UTC) when the call was made. */
+  time: number
+  level: Level
+  message: string
+  /** The call's context, already made safe: redacted, JSON-compatible. */
+  context?: Record<string, unknown>
+  /** 0, 1, 2, … per logger, in call order. */
+  seq: number
+}
+
+/** Turns an entry into one line. Newlines inside it are escaped; `\n` is added. */
+export type Formatter = (entry: Entry) => string
+
+export type Headers = Record<string, string>
+
+/** Options of {@link createLogger}. Everything but `clientId` has a default. */
+export interface LoggerConfig {
+  /** The Horn client id the app session is registered under. */
+  clientId: string
+  /**
+   * Base URL of the Horn API; every request goes here and nowhere else.
+   * @default location.origin
+   */
+  apiUrl?: string
+  /** Channel the app runs in, sent with the registration. */
+  channel?: string
+  /**
+   * Entries below this level are ignored.
+   * @default 'debug'
+   */
+  level?: Level
+  /**
+   * Uncaught errors and unhandled promise rejections become `error` entries.
+   * @default true
+   */
+  captureErrors?: boolean
+  /**
+   * `console.debug/log/info/warn/error` calls also become entries (and still print).
+   * @default false
+   */
+  captureConsole?: boolean
+  /** Headers sent with every request, or a function returning them (called per request). */
+  headers?: Headers | (() => Headers)
+  /**
+   * The fetch `credentials` mode of every request.
+   * @default 'same-origin'
+   */
+  credentials?: RequestCredentials
+  /**
+   * Longest time in ms an entry waits before its batch is sent; runs from the first waiting entry.
+   * @default 1000
+   */
+  flushInterval?: number
+  /**
+   * Largest request body in bytes. Kept under 64 KiB so an unload `keepalive` request fits.
+   * @default 32768
+   */
+  maxBatchBytes?: number
+  /**
+   * Most entries in one batch.
+   * @default 1000
+   */
+  maxBatchEntries?: number
+  /**
+   * Longest formatted entry in bytes; longer ones are truncated and marked.
+   * @default 8192
+   */
+  maxEntryBytes?: number
+  /**
+   * Bound on what waits for delivery, in memory and IndexedDB together. Past it the
+   * oldest unsent entries are dropped, counted, and replaced by one WARN line.
+   * @default 8388608 (8 MiB)
+   */
+  maxStoredBytes?: number
+  /**
+   * `'text'` (ISO time, level, message, context as JSON), `'json'` (one object per line) or a function.
+   * @default 'text'
+   */
+  format?: 'text' | 'json' | Formatter
+  /**
+   * Keys whose values become `"[redacted]"`, at any depth, case-insensitively.
+   * @default ['password', 'token', 'authorization', 'secret', 'apiKey']
+   */
+  redact?: string[]
+  /**
+   * Where entries wait: `'indexeddb'` survives crashes and reloads; `'memory'` does not.
+   * @default 'indexeddb'
+   */
+  storage?: 'indexeddb' | 'memory'
+}
+
+/** Counters since the logger was created. */
+export interface Stats {
+  /** Entries that passed the level filter. */
+  logged: number
+  /** Entries written to storage (IndexedDB, or memory when that is the store). */
+  persisted: number
+  /** Entries the server acknowledged with a 2xx. */
+  acknowledged: number
+  /** Entries dropped: storage bound, or a batch rejected with a permanent error. */
+  dropped: number
+  /** Request attempts that were retried. */
+  retries: number
+  /** Entries neither acknowledged nor dropped yet. */
+  pending: number
+}
+
+export interface LinkUserOptions {
+  /** Extra headers for this request (e.g. `Authorization`), merged over the configured ones. */
+  headers?: Headers
+}
+
+export interface FlushOptions {
+  /**
+   * Give up after this many ms and resolve `false`.
+   * @default 10000
+   */
+  timeout?: number
+}
+
+export interface Logger {
+  debug(message: string, context?: object): void
+  info(message: string, context?: object): void
+  warn(message: string, context?: object): void
+  error(message: string | Error, context?: object): void
+  /** Waits for registration, then links the signed-in user to the app session. */
+  linkUser(options?: LinkUserOptions): Promise<void>
+  /** `true` once every entry logged before the call is acknowledged (2xx); `false` at the timeout. */
+  flush(options?: FlushOptions): Promise<boolean>
+  /** The app session id, once registered. */
+  readonly ready: Promise<string>
+  readonly appSessionId: string | undefined
+  stats(): Stats
+  /** Flushes what it can, detaches every listener, restores the console. */
+  close(): Promise<void>
+}
