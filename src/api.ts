@@ -417,7 +417,7 @@ export function createHornApi(options: HornApiOptions): HornApi {
   async function request<T>(spec: RequestSpec, call: CallOptions = {}): Promise<T> {
     const { signal } = call
     const name = `${spec.method} ${spec.path}`
-    signal?.throwIfAborted()
+    if (signal?.aborted) throw abortReason(signal)
 
     const requestHeaders: HornHeaders = {
       ...(spec.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
@@ -433,7 +433,7 @@ export function createHornApi(options: HornApiOptions): HornApi {
     let response: Response
     let text: string
     try {
-      signal?.throwIfAborted()
+      if (signal?.aborted) throw abortReason(signal)
       // Called unbound: `window.fetch` throws "Illegal invocation" when called as a method of another object.
       const f = fetchImpl ?? globalThis.fetch
       response = await f(base + spec.path + queryString(spec.query), init)
