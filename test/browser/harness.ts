@@ -1,0 +1,136 @@
+/**
+ * Real-browser test kit: headless Debian Chromium (playwright-core), the
+ * built `dist/horn-logger.min.js`, and the reference Horn server from
+ * `demo/` on 127.0.0.1, with pages written to a temporary public folder.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+// @ts-expect-error: plain JavaScript module with JSDoc types
+import { createHornServer } from '../../demo/server.mjs'
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+export interface Batch {
+  index: number
+  time: number
+  data: string
+  body: string
+}
+
+export interface HornServer {
+  url: string
+  state: {
+    appSessions(): Array<{ id: string; clientId: string; url: string; started: number; channels: string[]; users: unknown[] }>
+    batches(id: string): Batch[]
+    logs(id: string): string | undefined
+    requests: Array<{ method: string; path: string; status: number; time: number; headers: Record<string, string> }>
+    conflicts: unknown[]
+  }
+  controls: { logsDown(seconds: number): number; logsUp(): void; reset(): void }
+  /** Every request as it arrived (before any answer): method, path, time. */
+  arrivals: Array<{ method: string; path: string; time: number }>
+  close(): Promise<void>
+  /** Writes a page into the server's public folder; returns its URL. */
+  page(name: string, html: string): string
+}
+
+type OnLogs = (req: unknown, info: { appSessionId: string; index: number | undefined; body: string }) => unknown
+
+/** Starts the reference server with a fresh public folder holding the test pages. */
+export async function startServer(options: { onLogs?: OnLogs } = {}): Promise<HornServer> {
+  const publicDir = mkdtempSync(join(tmpdir(), 'horn-pages-'))
+  const horn = createHornServer({ publicDir, onLogs: options.onLogs, log: () => {} })
+  const arrivals: HornServer['arrivals'] = []
+  horn.server.on('request', (req: { method: string; url: string }) => {
+    arrivals.push({ method: req.method, path: req.url.split('?')[0], time: Date.now() })
+  })
+  const { url } = await horn.listen(0, '127.0.0.1')
+  return {
+    url,
+    arrivals,
+    state: horn.state,
+    controls: horn.controls,
+    async close() {
+      await horn.close()
+      rmSync(publicDir, { recursive: true, force: true })
+    },
+    page(name, html) {
+      writeFileSync(join(publicDir, name), html)
+      return `${url}/${name}`
+    },
+  }
+}
+
+/** An HTML page that loads the built bundle with a script tag carrying `attrs` as `data-*`. */
+export function agentPage(attrs: Record<string, string>, body = ''): string {
+  const data = Object.entries(attrs)
+    .map(([k, v]) => ` data-${k}="${v}"`)
+    .join('')
+  return `<!doctype html><html><head><meta charset="utf-8"><title>horn-logger test</title>
+<script src="/dist/horn-logger.min.js"${data}></script></head><body>${body}</body></html>`
+}
+
+/** A browser; `persistent` keeps IndexedDB between pages, as a real profile does. */
+export async function launch(persistent = false): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  if (persistent) {
+    const dir = mkdtempSync(join(tmpdir(), 'horn-profile-'))
+    const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    return {
+      context,
+      async close() {
+        await context.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const context = await browser.newContext()
+  return { context, close: () => browser.close() }
+}
+
+/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  }
+}
+
+/** The entries of a log text, one per line. */
+export function lines(text: string | undefined): string[] {
+  return (text ?? '').split('\n').filter(Boolean)
+}
+
+/** The `n` of every `entry n` line, in order. */
+export function entryNumbers(text: string | undefined, tag = 'entry'): number[] {
+  const re = new RegExp(`\\b${tag} (\\d+)\\b`)
+  return lines(text)
+    .map((line) => re.exec(line)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+}
+
+export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i)
+
+/** Every stored batch of an app session has the next index: 0, 1, 2, … */
+export function indexesOf(server: HornServer, id: string): number[] {
+  return server.state.batches(id).map((b) => b.index)
+}
+
+export async function stats(page: Page) {
+  return page.evaluate(() => (window as any).hornLogger.stats())
+}
