@@ -45,20 +45,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
  *   LogsVerdict | Promise<LogsVerdict>} OnLogs
  *
  * @typedef {object} HornServerOptions
- * @property {string} [dataFile] Persist app sessions, logs and ended sessions to this JSON file (written atomically); loaded by `listen()`. Default: memory only.
+ * @property {string} [dataFile] Persist app sessions, logs and ended sessions to this JSON file (written
+ *   atomically); read by `listen()`. Default: memory only.
  * @property {string | import('./store.mjs').Fixture} [fixture] A fixture path or object. Default: `demo/fixture.json`.
- * @property {number} [failRate] 0..1: the share of `POST /app_sessions/...` calls answered 503 at random. @default 0
- * @property {number} [latencyMs] Delay before answering every API call (not control, demo or static routes). @default 0
- * @property {string | string[] | ((origin: string) => boolean)} [corsOrigin] Origins allowed by CORS (with credentials, so the
- *   origin is echoed). `'*'` allows any. @default any loopback origin: http://127.0.0.1:*, http://localhost:*, http://[::1]:*
- * @property {string[]} [corsAllowHeaders] @default ['Content-Type', 'Authorization']
- * @property {number} [bodyLimit] Request bodies over this many bytes get 413. @default 1 MiB
- * @property {string} [publicDir] @default demo/public
- * @property {string} [distDir] Served under `/dist/`. @default the repo's dist/
- * @property {OnLogs} [onLogs] Fault injection on the logs endpoint, after validation, before storing.
- * @property {() => number} [now] @default Date.now
- * @property {() => number} [random] Draws for `failRate`. @default Math.random
- * @property {(message: string) => void} [log] Where conflicts and errors go. @default stderr
+ * @property {number} [failRate] 0..1: the share of `POST /app_sessions/...` calls answered 503 at random. Default 0.
+ * @property {number} [latencyMs] Delay before every API answer (not control, demo or static routes). Default 0.
+ * @property {string | string[] | ((origin: string) => boolean)} [corsOrigin] Origins allowed by CORS (with
+ *   credentials, so the origin is echoed); `'*'` allows any. Default: any loopback origin
+ *   (http://127.0.0.1:*, http://localhost:*, http://[::1]:*), which covers the demo's own.
+ * @property {string[]} [corsAllowHeaders] Default `['Content-Type', 'Authorization']`.
+ * @property {number} [bodyLimit] Request bodies over this many bytes get 413. Default 1 MiB.
+ * @property {string} [publicDir] Served at `/`. Default `demo/public`.
+ * @property {string} [distDir] Served under `/dist/`. Default: the repo's `dist/`.
+ * @property {OnLogs} [onLogs] Fault injection on the logs endpoint: called after validation, before storing.
+ * @property {() => number} [now] The clock (logs-down windows, `linked`, `ended`). Default `Date.now`.
+ * @property {() => number} [random] Draws for `failRate`. Default `Math.random`.
+ * @property {(message: string) => void} [log] Where conflicts and errors go. Default: stderr.
  */
 
 /**
@@ -131,6 +133,8 @@ export function createHornServer(options = {}) {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS')
         res.setHeader('Access-Control-Allow-Headers', allowHeaders)
         res.setHeader('Access-Control-Max-Age', '600')
+        // Chrome's Private Network Access: a page on a public origin allowed by --cors-origin may call 127.0.0.1.
+        if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('Access-Control-Allow-Private-Network', 'true')
       }
       res.writeHead(204).end()
       return
@@ -201,7 +205,10 @@ export function createHornServer(options = {}) {
       req.on('data', (/** @type {Buffer} */ chunk) => {
         size += chunk.length
         if (size > bodyLimit) over = true
-        if (size > DRAIN_LIMIT) return req.destroy()
+        if (size > DRAIN_LIMIT) {
+          req.destroy()
+          resolve(undefined) // nobody is left to answer
+        }
         if (!over) chunks.push(chunk)
       })
       req.on('end', () => {
@@ -417,7 +424,7 @@ export function createHornServer(options = {}) {
     },
     /** Forget app sessions, logs, requests and conflicts; un-end the fixture's sessions; clear faults. */
     reset() {
-      store.resetData()
+      store.reset()
       requests.length = 0
       conflicts.length = 0
       settings.failRate = 0
@@ -635,7 +642,9 @@ function sleep(ms) {
 
 /** @param {string} label @param {number} size */
 function avatarSvg(label, size) {
-  const initials = label.replace(/[^\p{L}\p{N} ]/gu, ' ').trim().split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase() || '?'
+  const words = label.replace(/[^\p{L}\p{N} ]/gu, ' ').trim().split(/\s+/).filter(Boolean)
+  // "Town Hall" -> TH, "alice" -> AL
+  const initials = (words.length > 1 ? words.map((w) => w[0]).join('') : words[0] ?? '?').slice(0, 2).toUpperCase()
   let hue = 0
   for (const ch of label) hue = (hue * 31 + (ch.codePointAt(0) ?? 0)) % 360
   const esc = initials.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)

@@ -358,7 +358,7 @@ export function createStore(options) {
       if (ka === undefined || kb === undefined) {
         if (ka !== kb) return ka === undefined ? 1 : -1
       } else if (ka !== kb) {
-        return dir * (typeof ka === 'string' ? ka.localeCompare(/** @type {string} */ (kb)) : ka < kb ? -1 : 1)
+        return dir * (typeof ka === 'string' ? ka.localeCompare(String(kb)) : ka < /** @type {number} */ (kb) ? -1 : 1)
       }
       return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
     })
@@ -486,7 +486,12 @@ export function createStore(options) {
   }
 
   return {
-    load, flush, resetData, userByToken, rank,
+    load, flush, userByToken, rank,
+    /** Forgets every app session and un-ends the fixture's sessions (persisted too). */
+    reset() {
+      resetData()
+      scheduleSave()
+    },
     registerAppSession, addBatch, batches, logText, linkUser, listAppSessions,
     /** @param {string} id */
     getAppSession: (id) => appSessionView(appSessionRecord(id)),
