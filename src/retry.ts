@@ -45,8 +45,8 @@ function pause(ms: number, signal: AbortSignal, untilOnline: boolean): Promise<v
       resolve()
     }
     const aborted = () => {
+      reject(signal.reason) // before done(), whose resolve() would otherwise win
       done()
-      reject(signal.reason)
     }
     const timer = untilOnline ? undefined : setTimeout(done, ms)
     if (typeof addEventListener == 'function') addEventListener('online', done)
