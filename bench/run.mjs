@@ -48,8 +48,8 @@ export const COLUMNS = ['figure', 'horn-logger', 'Datadog', 'horn ÷ Datadog', '
 
 /** Rows of the table: key, label, unit formatting, lower is better for all. */
 export const ROWS = /** @type {const} */ ([
-  ['earlyPerCallUs', 'per call, µs (2,000 calls, under Datadog’s rate limit)'],
-  ['perCallUs', 'per call, µs (20,000 calls; Datadog drops past 3,000/min)'],
+  ['earlyPerCallUs', 'per call, µs (first {early} calls: under Datadog’s rate limit)'],
+  ['perCallUs', 'per call, µs ({calls} calls; Datadog drops past 3,000/min)'],
   ['loopMs', 'burst: logging loop, ms'],
   ['mainThreadUsPerEntry', 'burst: main-thread time per entry, µs (all tasks, logging to last ack)'],
   ['ackMs', 'burst: last entry acknowledged, ms after the loop'],
@@ -488,7 +488,9 @@ function summarize({ rounds, size, o, machine, placeholder, profiles }) {
   const header = `| ${COLUMNS.join(' | ')} |\n|${COLUMNS.map((c, i) => (i === 0 ? ':---' : i === COLUMNS.length - 1 ? ':---' : '---:')).join('|')}|`
   const body = ROWS.map(([key, label]) => {
     const cells = [
-      label,
+      label
+        .replace('{early}', EARLY_CALLS.toLocaleString('en-US'))
+        .replace('{calls}', o.calls.toLocaleString('en-US')),
       fmt(medians.horn[key]),
       fmt(medians.datadog[key]),
       fmt(ratios[key], 3),
