@@ -33,7 +33,7 @@ export const DEFAULT_REDACT = ['password', 'token', 'authorization', 'secret', '
 
 /** A number option: default when missing or not a number, clamped into [min, max] with a warning. */
 function bounded(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
+  if (value === undefined) return Math.min(max, Math.max(min, fallback))
   if (typeof value !== 'number' || value !== value) {
     warnOnce(`config.${name} must be a number; using ${fallback}`)
     return fallback

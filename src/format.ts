@@ -8,7 +8,7 @@ function oneLine(text: string): string {
 
 /** `2026-11-27T10:00:00.000Z INFO joined {"room":"blue"}` */
 export const formatText: Formatter = (entry) =>
-  `${new Date(entry.time).toISOString()} ${entry.level.toUpperCase()} ${oneLine(entry.message)}${
+  `${new Date(isFinite(entry.time) ? entry.time : Date.now()).toISOString()} ${entry.level.toUpperCase()} ${oneLine(entry.message)}${
     entry.context ? ' ' + JSON.stringify(entry.context) : ''
   }\n`
 

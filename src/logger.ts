@@ -135,7 +135,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   let closed = false
   const log = safe((level: Level, message: unknown, context?: unknown, at?: number) => {
     if (closed || !(RANK[level] >= config.level)) return
-    const time = at ?? Date.now()
+    const time = typeof at == 'number' && isFinite(at) ? at : Date.now()
     const max = config.maxEntryBytes
     let extra: Record<string, unknown> | undefined
     let text: string

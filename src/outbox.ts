@@ -256,7 +256,8 @@ export function createOutbox(
       let bytes = 0
       for (let i = from; i < to; i++) bytes += sizes[i]
       // Full: it stopped at a limit before running out of entries.
-      return { bytes: sealBatch(record.nextIndex, 0, [], 0, reserved + bytes).bytes, full: to < lines.length }
+      const time = record.mark ? record.mark.t : times[from]
+      return { bytes: sealBatch(record.nextIndex, time, [], 0, reserved + bytes).bytes, full: to < lines.length }
     },
 
     seal() {

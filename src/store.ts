@@ -39,8 +39,14 @@ export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): S
     durable: true,
     write: (puts, deletes) =>
       useStore('readwrite', (store) => {
-        for (const key of deletes) store.delete(key)
-        for (const [key, value] of puts) store.put(value, key)
+        try {
+          for (const key of deletes) store.delete(key)
+          for (const [key, value] of puts) store.put(value, key)
+        } catch (error) {
+          // A value that cannot be cloned throws here: undo what was queued, so the write is all or nothing.
+          store.transaction.abort()
+          throw error
+        }
         return promisifyRequest(store.transaction)
       }),
     read: <T>(prefix: string) =>

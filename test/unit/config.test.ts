@@ -116,10 +116,7 @@ describe('resolveConfig', () => {
     expect(warn).toHaveBeenCalledTimes(1)
   })
 
-  // BUG (config.ts, `bounded`): a missing value returns the default unclamped, so with
-  // maxBatchBytes: 4096 and no maxEntryBytes, maxEntryBytes stays 8192 > 4096 / 2.
-  // Flip to `it` once fixed.
-  it.fails('keeps the default maxEntryBytes at most half of a small maxBatchBytes', async () => {
+  it('keeps the default maxEntryBytes at most half of a small maxBatchBytes', async () => {
     const { resolveConfig } = await load()
     const c = resolveConfig({ clientId: 'ui', maxBatchBytes: 4096 })
     expect(c.maxEntryBytes).toBeLessThanOrEqual(2048)

@@ -75,11 +75,7 @@ describe('IndexedDB store', () => {
     expect(await createIdbStore('persist-db').read('i:')).toEqual([['i:a', { id: 'a' }]])
   })
 
-  // BUG (store.ts createIdbStore.write): a put that throws synchronously (DataCloneError here)
-  // rejects the write, but the deletes and puts already queued in the transaction still commit,
-  // since nothing aborts it. Contract: "every one lands, or none does". Fix: catch in the callback,
-  // `store.transaction.abort()`, rethrow. Flip to `it` once fixed.
-  it.fails('lands all of a write or none of it', async () => {
+  it('lands all of a write or none of it', async () => {
     const store = createIdbStore('atomic-db')
     await store.write([['k:keep', 1]], [])
     // The second put cannot be cloned: the whole write must fail, the delete included.
