@@ -96,14 +96,12 @@ export function topSelfTime(profile, { bundles = {}, top = 12 } = {}) {
     const id = profile.samples[i]
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0))
   }
+  /** @type {Map<number, number>} child id → parent id */
+  const parent = new Map()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   const mappers = Object.fromEntries(Object.entries(bundles).map(([suffix, file]) => [suffix, loadMap(file)]))
-  /** @type {Map<string, { name: string, where: string, us: number }>} */
-  const byFunction = new Map()
-  let total = 0
-  for (const [id, us] of self) {
-    const { callFrame: f } = nodes.get(id)
-    if (f.functionName === '(idle)') continue
-    total += us
+  /** @param {any} f a callFrame */
+  const describe = (f) => {
     let name = f.functionName || '(anonymous)'
     let where = f.url ? `${new URL(f.url).pathname}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''
     for (const [suffix, mapper] of Object.entries(mappers)) {
@@ -114,6 +112,23 @@ export function topSelfTime(profile, { bundles = {}, top = 12 } = {}) {
           if (o.name && (name === '(anonymous)' || name.length <= 2)) name = `${o.name} (${name})`
         }
       }
+    }
+    return { name, where }
+  }
+  /** @type {Map<string, { name: string, where: string, us: number }>} */
+  const byFunction = new Map()
+  let total = 0
+  for (const [id, us] of self) {
+    const { callFrame: f } = nodes.get(id)
+    if (f.functionName === '(idle)') continue
+    total += us
+    let { name, where } = describe(f)
+    // Built-ins (JSON.stringify, toISOString…) have no script: name the caller.
+    const up = parent.get(id)
+    if (!f.url && f.functionName !== '(garbage collector)' && f.functionName !== '(program)' && up !== undefined) {
+      const caller = describe(nodes.get(up).callFrame)
+      name = `${f.functionName || '(built-in)'}, called from ${caller.name}`
+      where = caller.where
     }
     const key = `${name}\u0000${where}`
     const e = byFunction.get(key) ?? { name, where, us: 0 }
