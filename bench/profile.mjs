@@ -140,3 +140,31 @@ export function topSelfTime(profile, { bundles = {}, top = 12 } = {}) {
     .slice(0, top)
     .map((e) => ({ ...e, percent: total ? (100 * e.us) / total : 0 }))
 }
+
+/**
+ * Minified bytes of a bundle per original source file, through its source
+ * map: where the size goes.
+ * @param {string} file
+ */
+export function bytesBySource(file) {
+  const mapFile = `${file}.map`
+  if (!existsSync(mapFile)) return []
+  const map = JSON.parse(readFileSync(mapFile, 'utf8'))
+  const code = readFileSync(file, 'utf8').split('\n')
+  const lines = decodeMappings(map.mappings)
+  /** @type {Map<string, number>} */
+  const bytes = new Map()
+  lines.forEach((segs, line) => {
+    const text = code[line] ?? ''
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i]
+      const end = i + 1 < segs.length ? segs[i + 1][0] : text.length
+      const source = s.length >= 4 ? String(map.sources[s[1]]).replace(/^(\.\.\/)+/, '') : '(no source)'
+      bytes.set(source, (bytes.get(source) ?? 0) + Buffer.byteLength(text.slice(s[0], end)))
+    }
+  })
+  const total = [...bytes.values()].reduce((a, b) => a + b, 0)
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([source, n]) => ({ source, bytes: n, percent: (100 * n) / total }))
+}

@@ -5,18 +5,20 @@
 //   node bench/run.mjs [--rounds 5] [--entries 100000] [--calls 20000]
 //                      [--smoke] [--profile] [--placeholder] [--no-write]
 import { chromium } from 'playwright-core'
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync, copyFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { tmpdir, cpus } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib'
 import { startPageServer, startSink } from './servers.mjs'
 import { contenderPages } from './pages.mjs'
-import { topSelfTime } from './profile.mjs'
+import { topSelfTime, bytesBySource } from './profile.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const HORN_BUNDLE = join(ROOT, 'dist/horn-logger.min.js')
 export const DATADOG_BUNDLE = join(ROOT, 'node_modules/@datadog/browser-logs/bundle/datadog-logs.js')
+const DATADOG_VERSION = JSON.parse(readFileSync(join(ROOT, 'node_modules/@datadog/browser-logs/package.json'), 'utf8')).version
 const PLACEHOLDER_BUNDLE = join(ROOT, 'bench/placeholder-horn.js')
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -334,7 +336,11 @@ async function machine() {
   } finally {
     await browser.close()
   }
-  return { cpu: c[0]?.model?.trim() ?? 'unknown', cores: c.length, chromium: chromiumVersion, node: process.version }
+  let commit = 'unknown'
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+  } catch {}
+  return { cpu: c[0]?.model?.trim() ?? 'unknown', cores: c.length, chromium: chromiumVersion, node: process.version, commit }
 }
 
 /**
@@ -366,6 +372,13 @@ export async function runBench(options = {}) {
     hornFile = PLACEHOLDER_BUNDLE
     placeholder = true
   }
+
+  // Serve a snapshot: a rebuild of dist/ during the run must not change the contender.
+  const snapshotDir = mkdtempSync(join(tmpdir(), 'horn-bench-bundle-'))
+  const snapshot = join(snapshotDir, 'horn-logger.min.js')
+  copyFileSync(hornFile, snapshot)
+  if (existsSync(`${hornFile}.map`)) copyFileSync(`${hornFile}.map`, `${snapshot}.map`)
+  hornFile = snapshot
 
   const sink = await startSink()
   const pages = contenderPages({ sinkUrl: sink.url, hornScript: '/horn-logger.min.js' })
@@ -422,12 +435,13 @@ export async function runBench(options = {}) {
       }
     }
 
-    const size = { horn: sizes(hornFile), datadog: sizes(DATADOG_BUNDLE) }
+    const size = { horn: sizes(hornFile), datadog: sizes(DATADOG_BUNDLE), hornBySource: bytesBySource(hornFile) }
     const result = summarize({ rounds, size, o, machine: mach, placeholder, profiles })
     return result
   } finally {
     await server.close()
     await sink.close()
+    rmSync(snapshotDir, { recursive: true, force: true })
   }
 }
 
@@ -509,7 +523,8 @@ function summarize({ rounds, size, o, machine, placeholder, profiles }) {
 
   const lines = [
     `${placeholder ? '**PLACEHOLDER horn contender (bench/placeholder-horn.js), not horn-logger.** ' : ''}` +
-      `${machine.cpu}, ${machine.cores} cores (shared), Chromium ${machine.chromium}, Node ${machine.node}; ${date}.`,
+      `${machine.cpu}, ${machine.cores} cores (shared), Chromium ${machine.chromium}, Node ${machine.node}; ${date}; ` +
+      `horn-logger at commit ${machine.commit}, @datadog/browser-logs ${DATADOG_VERSION}.`,
     `${o.rounds} round${o.rounds === 1 ? '' : 's'}, medians; ratios computed inside each round, then medianed. ` +
       `Burst of ${o.entries.toLocaleString('en-US')} entries; per call over ${o.calls.toLocaleString('en-US')} calls after ${o.warmup.toLocaleString('en-US')} warm-up calls.`,
     '',
@@ -519,6 +534,17 @@ function summarize({ rounds, size, o, machine, placeholder, profiles }) {
     '',
     ...targets.map((t) => `- ${t.met ? 'met' : 'MISSED'}: ${t.target} (${t.detail})`),
     '',
+    ...(size.hornBySource.length
+      ? [
+          `**Where horn-logger's minified bytes go** (source map): ` +
+            size.hornBySource
+              .slice(0, 10)
+              .map((x) => `${x.source} ${x.bytes.toLocaleString('en-US')}`)
+              .join(', ') +
+            '.',
+          '',
+        ]
+      : []),
     '**How to read it**',
     '',
     ...notes(rounds, o).map((n) => `- ${n}`),
