@@ -1,6 +1,6 @@
 import type { Formatter, Headers, Level, LoggerConfig } from './types'
 import { createFormatter } from './format'
-import { warnOnce } from './lib/console'
+import { safe, warnOnce } from './lib/console'
 
 export const LEVELS: Level[] = ['debug', 'info', 'warn', 'error']
 
@@ -31,19 +31,12 @@ export interface ResolvedConfig {
 
 export const DEFAULT_REDACT = ['password', 'token', 'authorization', 'secret', 'apiKey']
 
-/** A number option: default when missing or not a number, clamped into [min, max] with a warning. */
+/** A number option: the default when missing, clamped into [min, max]; a bad value warns once. */
 function bounded(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return Math.min(max, Math.max(min, fallback))
-  if (typeof value !== 'number' || value !== value) {
-    warnOnce(`config.${name} must be a number; using ${fallback}`)
-    return fallback
-  }
-  if (value < min || value > max) {
-    const clamped = Math.min(max, Math.max(min, value))
-    warnOnce(`config.${name} must lie in [${min}, ${max}]; using ${clamped}`)
-    return clamped
-  }
-  return value
+  const given = typeof value == 'number' && value === value
+  const used = Math.min(max, Math.max(min, given ? (value as number) : fallback))
+  if (value !== undefined && used !== value) warnOnce(`config.${name} must be a number in [${min}, ${max}]; using ${used}`)
+  return used
 }
 
 /** Defaults, clamps and validates a user config; never throws. */
@@ -51,10 +44,7 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   const c = (config && typeof config === 'object' ? config : {}) as Partial<LoggerConfig>
   if (typeof c.clientId !== 'string' || !c.clientId) warnOnce('config.clientId is required')
   let level = LEVELS.indexOf(c.level as Level)
-  if (level < 0) {
-    if (c.level !== undefined) warnOnce(`config.level must be one of ${LEVELS.join(', ')}`)
-    level = 0
-  }
+  if (level < 0 && c.level !== undefined) warnOnce('config.level must be debug, info, warn or error')
   const origin = typeof location == 'object' ? location.origin : ''
   const headers = c.headers
   const maxBatchBytes = bounded('maxBatchBytes', c.maxBatchBytes, 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
@@ -62,10 +52,11 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     clientId: String(c.clientId || 'unknown'),
     apiUrl: String(c.apiUrl || origin).replace(/\/+$/, ''),
     channel: c.channel == null ? undefined : String(c.channel),
-    level,
+    level: Math.max(0, level),
     captureErrors: c.captureErrors !== false,
     captureConsole: c.captureConsole === true,
-    headers: typeof headers == 'function' ? headers : () => ({ ...headers }),
+    // A headers function that throws must not stop delivery: it sends no extra headers instead.
+    headers: safe(() => ({ ...(typeof headers == 'function' ? headers() : headers) }), {}),
     credentials: c.credentials || 'same-origin',
     flushInterval: bounded('flushInterval', c.flushInterval, 1000, 0, 3_600_000),
     maxBatchBytes,

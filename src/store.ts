@@ -64,38 +64,37 @@ export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): S
  */
 export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
   const memory = createMemoryStore()
-  if (kind === 'memory') return memory
-  let current: Store = memory
-  try {
-    if (typeof indexedDB == 'object' && indexedDB) current = createIdbStore()
-    else warnOnce('IndexedDB is not available; entries are kept in memory only')
-  } catch (error) {
-    warnOnce('IndexedDB failed (' + String(error) + '); entries are kept in memory only')
-  }
-  const fallBack = (error: unknown) => {
-    if (current !== memory) warnOnce('IndexedDB failed (' + String(error) + '); entries are kept in memory only')
+  let current = memory
+  let warned = false
+  const fallBack = (reason: unknown) => {
+    if (!warned) warnOnce(`IndexedDB is not usable (${reason}); entries are kept in memory only`)
+    warned = true
     current = memory
   }
+  if (kind !== 'memory') {
+    try {
+      if (typeof indexedDB == 'object' && indexedDB) current = createIdbStore()
+      else fallBack('missing')
+    } catch (error) {
+      fallBack(error)
+    }
+  }
+  /** Runs one operation on the current store, and again in memory if it fails (sync throws included). */
+  const guarded =
+    <A extends unknown[], R>(op: (store: Store, ...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await op(current, ...args)
+      } catch (error) {
+        fallBack(error)
+        return op(current, ...args)
+      }
+    }
   return {
     get durable() {
       return current.durable
     },
-    async write(puts, deletes) {
-      try {
-        // Sync throws (e.g. SecurityError from indexedDB.open) count as failures too.
-        return await current.write(puts, deletes)
-      } catch (error) {
-        fallBack(error)
-        return current.write(puts, deletes)
-      }
-    },
-    async read<T>(prefix: string) {
-      try {
-        return await current.read<T>(prefix)
-      } catch (error) {
-        fallBack(error)
-        return current.read<T>(prefix)
-      }
-    },
+    write: guarded((store, puts: Array<[string, unknown]>, deletes: string[]) => store.write(puts, deletes)),
+    read: guarded((store, prefix: string) => store.read(prefix)) as Store['read'],
   }
 }
