@@ -34,6 +34,8 @@ const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?
 const DEFAULT_ALLOW_HEADERS = ['Content-Type', 'Authorization']
 const EXPOSE_HEADERS = 'Retry-After, X-Horn-Batch-Count, X-Horn-Duplicate'
 const utf8 = new TextDecoder('utf-8', { fatal: true })
+/** The demo pages run under this, to show that the agent and the pages need no inline script, eval or inline style. */
+export const DEMO_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'"
 
 /**
  * What a test's `onLogs` hook may answer for one `POST /app_sessions/{id}/logs`:
@@ -56,6 +58,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
  * @property {string[]} [corsAllowHeaders] Default `['Content-Type', 'Authorization']`.
  * @property {number} [bodyLimit] Request bodies over this many bytes get 413. Default 1 MiB.
  * @property {string} [publicDir] Served at `/`. Default `demo/public`.
+ * @property {string | false} [contentSecurityPolicy] Sent with every HTML file of `publicDir`. Default: the demo
+ *   pages' strict policy ({@link DEMO_CSP}) when `publicDir` is the default, none for a test's own folder (whose
+ *   pages may use inline scripts).
  * @property {string} [distDir] Served under `/dist/`. Default: the repo's `dist/`.
  * @property {OnLogs} [onLogs] Fault injection on the logs endpoint: called after validation, before storing.
  * @property {() => number} [now] The clock (logs-down windows, `linked`, `ended`). Default `Date.now`.
@@ -74,6 +79,7 @@ export function createHornServer(options = {}) {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const publicDir = path.resolve(options.publicDir ?? path.join(DEMO_DIR, 'public'))
   const distDir = path.resolve(options.distDir ?? path.join(DEMO_DIR, '..', 'dist'))
+  const csp = options.contentSecurityPolicy ?? (options.publicDir === undefined ? DEMO_CSP : false)
   const allowOrigin = originMatcher(options.corsOrigin)
   const allowHeaders = (options.corsAllowHeaders ?? DEFAULT_ALLOW_HEADERS).join(', ')
   const fixture = typeof options.fixture === 'object' ? options.fixture : loadFixture(options.fixture ?? path.join(DEMO_DIR, 'fixture.json'))
@@ -384,6 +390,7 @@ export function createHornServer(options = {}) {
       stat = await fsp.stat(file).catch(() => undefined)
     }
     if (!stat?.isFile()) return notFound()
+    if (csp && !inDist && path.extname(file).toLowerCase() === '.html') res.setHeader('Content-Security-Policy', csp)
     res.writeHead(200, {
       'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': stat.size,
