@@ -14,10 +14,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { createHornServer } from './server.mjs'
+import { CHROMIUM_ARGS } from './chromium.mjs'
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export { CHROMIUM_ARGS }
 export const VIEWPORT = { width: 1200, height: 800 }
 /** Every wait is bounded: a broken page fails the script instead of hanging it. */
 const WAIT_MS = 15_000

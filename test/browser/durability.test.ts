@@ -64,19 +64,28 @@ async function crash(context: BrowserContext, page: Page) {
 }
 
 describe('promise 3: what a crashed or closed tab left is delivered to its own app session, exactly once', () => {
-  it('1. a crashed tab: 3,000 entries arrive once under its own id; the new page keeps its own', async () => {
+  /**
+   * A tab that registered, logged 3,000 entries (stored, none acknowledged:
+   * the server holds every logs request) and crashed. Returns its page URL and app session id.
+   */
+  async function crashedTab(clientId: string) {
     const hold = holdLogs()
     server = await startServer({ onLogs: hold.onLogs })
     browser = await launch(true)
-    const url = server.page('crash.html', agentPage({ 'client-id': 'crash', 'api-url': server.url }))
+    const url = server.page(`${clientId}.html`, agentPage({ 'client-id': clientId, 'api-url': server.url }))
     const first = await open(browser.context, url)
     await first.evaluate(() => (window as any).hornLogger.ready)
     const crashedId = await logger(first)
     await logAndPersist(first, 3000)
     await crash(browser.context, first)
     hold.release()
+    return { url, crashedId, context: browser.context, server }
+  }
 
-    const next = await open(browser.context, url)
+  it('1. a crashed tab: 3,000 entries arrive once under its own id; the new page keeps its own', async () => {
+    const { url, crashedId, server } = await crashedTab('crash')
+
+    const next = await open(browser!.context, url)
     await next.evaluate(() => {
       const log = (window as any).hornLogger
       for (let i = 0; i < 10; i++) log.info(`mine ${i}`)
@@ -84,7 +93,7 @@ describe('promise 3: what a crashed or closed tab left is delivered to its own a
     })
     const ownId = await logger(next)
     expect(ownId).not.toBe(crashedId)
-    await waitFor('the crashed tab’s entries', () => entryNumbers(server!.state.logs(crashedId)).length >= 3000, 60_000)
+    await waitFor('the crashed tab’s entries', () => entryNumbers(server.state.logs(crashedId)).length >= 3000, 60_000)
     expect(entryNumbers(server.state.logs(crashedId))).toEqual(range(3000))
     expect(entryNumbers(server.state.logs(crashedId), 'mine')).toEqual([])
     expect(indexesOf(server, crashedId)).toEqual(range(indexesOf(server, crashedId).length))
@@ -94,20 +103,10 @@ describe('promise 3: what a crashed or closed tab left is delivered to its own a
   }, 120_000)
 
   it('2. a crashed tab, then two new pages opening at once: still exactly once', async () => {
-    const hold = holdLogs()
-    server = await startServer({ onLogs: hold.onLogs })
-    browser = await launch(true)
-    const url = server.page('crash2.html', agentPage({ 'client-id': 'crash2', 'api-url': server.url }))
-    const first = await open(browser.context, url)
-    await first.evaluate(() => (window as any).hornLogger.ready)
-    const crashedId = await logger(first)
-    await logAndPersist(first, 3000)
-    await crash(browser.context, first)
-    hold.release()
-
-    const [a, b] = await Promise.all([browser.context.newPage(), browser.context.newPage()])
+    const { url, crashedId, context, server } = await crashedTab('crash2')
+    const [a, b] = await Promise.all([context.newPage(), context.newPage()])
     await Promise.all([a.goto(url), b.goto(url)])
-    await waitFor('the crashed tab’s entries', () => entryNumbers(server!.state.logs(crashedId)).length >= 3000, 60_000)
+    await waitFor('the crashed tab’s entries', () => entryNumbers(server.state.logs(crashedId)).length >= 3000, 60_000)
     // Give a second adopter the time it would need to send anything twice.
     await Promise.all([a, b].map((p) => p.evaluate(() => (window as any).hornLogger.flush({ timeout: 10_000 }))))
     expect(entryNumbers(server.state.logs(crashedId))).toEqual(range(3000))

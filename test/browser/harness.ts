@@ -9,17 +9,9 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { createHornServer } from '../../demo/server.mjs'
+// @ts-expect-error: plain JavaScript module
+import { chromiumOptions } from '../../demo/chromium.mjs'
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 export interface Batch {
   index: number
@@ -85,7 +77,7 @@ export function agentPage(attrs: Record<string, string>, body = ''): string {
 export async function launch(persistent = false): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (persistent) {
     const dir = mkdtempSync(join(tmpdir(), 'horn-profile-'))
-    const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    const context = await chromium.launchPersistentContext(dir, chromiumOptions())
     return {
       context,
       async close() {
@@ -94,7 +86,7 @@ export async function launch(persistent = false): Promise<{ context: BrowserCont
       },
     }
   }
-  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const browser: Browser = await chromium.launch(chromiumOptions())
   const context = await browser.newContext()
   return { context, close: () => browser.close() }
 }
