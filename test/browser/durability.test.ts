@@ -152,6 +152,28 @@ describe('promise 3: what a crashed or closed tab left is delivered to its own a
     expect(entryNumbers(server.state.logs(id))).toEqual(range(200))
     expect(server.state.conflicts).toHaveLength(0)
   }, 60_000)
+
+  it('a pagehide into the back/forward cache does not stop the agent: it carries on after pageshow', async () => {
+    server = await startServer()
+    browser = await launch()
+    const page = await open(browser.context, server.page('bfcache.html', agentPage({ 'client-id': 'bfcache', 'api-url': server.url })))
+    const result = await page.evaluate(async () => {
+      const log = (window as any).hornLogger
+      await log.ready
+      for (let i = 0; i < 20; i++) log.info(`entry ${i}`)
+      // What Chromium dispatches when a page enters and leaves the back/forward cache.
+      dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true })
+      document.dispatchEvent(new Event('visibilitychange'))
+      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true })
+      dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
+      for (let i = 20; i < 40; i++) log.info(`entry ${i}`)
+      return { flushed: await log.flush({ timeout: 10_000 }), id: log.appSessionId }
+    })
+    expect(result.flushed).toBe(true)
+    expect(entryNumbers(server.state.logs(result.id))).toEqual(range(40))
+    expect(server.state.conflicts).toHaveLength(0)
+  })
 })
 
 describe('promise 4: retries well', () => {
