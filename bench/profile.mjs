@@ -125,8 +125,14 @@ export function topSelfTime(profile, { bundles = {}, top = 12 } = {}) {
     let { name, where } = describe(f)
     // Built-ins (JSON.stringify, toISOString…) have no script: name the caller.
     const up = parent.get(id)
-    if (!f.url && f.functionName !== '(garbage collector)' && f.functionName !== '(program)' && up !== undefined) {
-      const caller = describe(nodes.get(up).callFrame)
+    const upFrame = up !== undefined ? nodes.get(up).callFrame : undefined
+    if (!f.url && !f.functionName && upFrame?.functionName === 'evaluate' && !upFrame.url) {
+      // The bench's timing function (evaluated, so no script URL): its self
+      // time is bench.run's loop, with the agent's call inlined into it.
+      name = '(timing loop: bench.run with the logging call inlined)'
+      where = ''
+    } else if (!f.url && f.functionName !== '(garbage collector)' && f.functionName !== '(program)' && upFrame) {
+      const caller = describe(upFrame)
       name = `${f.functionName || '(built-in)'}, called from ${caller.name}`
       where = caller.where
     }
