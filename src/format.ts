@@ -6,11 +6,20 @@ function oneLine(text: string): string {
   return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? text : text.replace(/\r?\n|\r/g, '\\n')
 }
 
+let lastTime = NaN
+let lastIso = ''
+/** ISO time of `time`; calls within one millisecond (most of a burst) reuse the string. */
+function iso(time: number): string {
+  if (time !== lastTime) {
+    lastTime = time
+    lastIso = new Date(isFinite(time) ? time : Date.now()).toISOString()
+  }
+  return lastIso
+}
+
 /** `2026-11-27T10:00:00.000Z INFO joined {"room":"blue"}` */
 export const formatText: Formatter = (entry) =>
-  `${new Date(isFinite(entry.time) ? entry.time : Date.now()).toISOString()} ${entry.level.toUpperCase()} ${oneLine(entry.message)}${
-    entry.context ? ' ' + JSON.stringify(entry.context) : ''
-  }\n`
+  `${iso(entry.time)} ${entry.level.toUpperCase()} ${oneLine(entry.message)}${entry.context ? ' ' + JSON.stringify(entry.context) : ''}\n`
 
 /** `{"time":…,"level":"info","seq":0,"message":"joined","context":{…}}` */
 export const formatJson: Formatter = (entry) =>

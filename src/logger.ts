@@ -133,25 +133,31 @@ function startAgent(userConfig: LoggerConfig): Agent {
   }
 
   let closed = false
-  const log = safe((level: Level, message: unknown, context?: unknown, at?: number) => {
-    if (closed || !(RANK[level] >= config.level)) return
-    const time = typeof at == 'number' && isFinite(at) ? at : Date.now()
-    const max = config.maxEntryBytes
-    let extra: Record<string, unknown> | undefined
-    let text: string
-    if (message instanceof Error) {
-      const error = sanitize(message, config.redact, max) as { name?: unknown; message?: unknown }
-      text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
-      extra = { error }
-    } else text = toText(message, config.redact, max)
-    if (context !== undefined) {
-      const clean = sanitize(context, config.redact, max)
-      extra = clean && typeof clean == 'object' && !Array.isArray(clean) ? { ...(clean as object), ...extra } : { context: clean, ...extra }
+  /** The log call: format one line and append it. No I/O; `safe` is inlined here, it is the hot path. */
+  function log(level: Level, message: unknown, context?: unknown, at?: number): void {
+    try {
+      if (closed || !(RANK[level] >= config.level)) return
+      const time = typeof at == 'number' && isFinite(at) ? at : Date.now()
+      const max = config.maxEntryBytes
+      let extra: Record<string, unknown> | undefined
+      let text: string
+      if (message instanceof Error) {
+        const error = sanitize(message, config.redact, max) as { name?: unknown; message?: unknown }
+        text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
+        extra = { error }
+      } else text = toText(message, config.redact, max)
+      if (context !== undefined) {
+        const clean = sanitize(context, config.redact, max)
+        const plain = clean && typeof clean == 'object' && !Array.isArray(clean)
+        extra = plain ? (extra ? { ...(clean as object), ...extra } : (clean as Record<string, unknown>)) : { context: clean, ...extra }
+      }
+      const line = config.format({ time, level, message: text, context: extra, seq: counts.logged++ })
+      outbox.push(time, truncateLine(line, max))
+      persistTimer ??= setTimeout(tick, PERSIST_DELAY_MS)
+    } catch (error) {
+      warnOnce('internal error: ' + String(error))
     }
-    const line = config.format({ time, level, message: text, context: extra, seq: counts.logged++ })
-    outbox.push(time, truncateLine(line, max))
-    persistTimer ??= setTimeout(tick, PERSIST_DELAY_MS)
-  })
+  }
 
   let keepaliveBytes = 0
   /** A copy of a sealed batch that may outlive the page. Its answer settles it like any other. */
