@@ -1,6 +1,6 @@
 // `npm run bench`: horn-logger side by side with Datadog's browser logs SDK,
 // a no-op function and console.log (console closed), in headless Chromium
-// against a sink on 127.0.0.1. See issue 6 and bench/README.md.
+// against a sink on 127.0.0.1 (issue 6). The table notes say how to read it.
 //
 //   node bench/run.mjs [--rounds 5] [--entries 100000] [--calls 20000]
 //                      [--smoke] [--profile] [--placeholder] [--no-write]
