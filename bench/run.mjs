@@ -5,7 +5,8 @@
 //   node bench/run.mjs [--rounds 5] [--entries 100000] [--calls 20000]
 //                      [--smoke] [--profile] [--placeholder] [--no-write]
 import { chromium } from 'playwright-core'
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync, copyFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync, copyFileSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { tmpdir, cpus } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
@@ -382,6 +383,10 @@ export async function runBench(options = {}) {
   const snapshotDir = mkdtempSync(join(tmpdir(), 'horn-bench-bundle-'))
   const snapshot = join(snapshotDir, 'horn-logger.min.js')
   copyFileSync(hornFile, snapshot)
+  const bundle = {
+    builtAt: statSync(hornFile).mtime.toISOString(),
+    sha256: createHash('sha256').update(readFileSync(snapshot)).digest('hex').slice(0, 12),
+  }
   if (existsSync(`${hornFile}.map`)) copyFileSync(`${hornFile}.map`, `${snapshot}.map`)
   hornFile = snapshot
 
@@ -441,7 +446,7 @@ export async function runBench(options = {}) {
     }
 
     const size = { horn: sizes(hornFile), datadog: sizes(DATADOG_BUNDLE), hornBySource: bytesBySource(hornFile) }
-    const result = summarize({ rounds, size, o, machine: mach, placeholder, profiles })
+    const result = summarize({ rounds, size, o, machine: { ...mach, bundle }, placeholder, profiles })
     return result
   } finally {
     await server.close()
@@ -529,7 +534,8 @@ function summarize({ rounds, size, o, machine, placeholder, profiles }) {
   const lines = [
     `${placeholder ? '**PLACEHOLDER horn contender (bench/placeholder-horn.js), not horn-logger.** ' : ''}` +
       `${machine.cpu}, ${machine.cores} cores (shared), Chromium ${machine.chromium}, Node ${machine.node}; ${date}; ` +
-      `repo HEAD ${machine.commit}, @datadog/browser-logs ${DATADOG_VERSION}.`,
+      `repo HEAD ${machine.commit}, dist/horn-logger.min.js built ${machine.bundle.builtAt} (sha-256 ${machine.bundle.sha256}…), ` +
+      `@datadog/browser-logs ${DATADOG_VERSION}.`,
     `${o.rounds} round${o.rounds === 1 ? '' : 's'}, medians; ratios computed inside each round, then medianed. ` +
       `Burst of ${o.entries.toLocaleString('en-US')} entries; per call over ${o.calls.toLocaleString('en-US')} calls after ${o.warmup.toLocaleString('en-US')} warm-up calls.`,
     '',
