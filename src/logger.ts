@@ -15,6 +15,8 @@ import { safe, warnOnce } from './lib/console'
 
 /** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
 const PERSIST_DELAY_MS = 100
+/** Most entries one persist task writes (a few ms of work): a burst is stored in short tasks, not one long one. */
+const PERSIST_CHUNK_ENTRIES = 4000
 /** `flush()` without a timeout gives up after this. */
 const DEFAULT_FLUSH_TIMEOUT_MS = 10_000
 /** `close()` waits this long for delivery; what is left stays stored for the next load. */
@@ -128,7 +130,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const tick = () => {
     clearTimeout(persistTimer)
     persistTimer = undefined
-    void outbox.persist()
+    void outbox.persist(PERSIST_CHUNK_ENTRIES)
+    // More waiting: go on in the next task, leaving the page room in between.
+    if (outbox.unpersisted) persistTimer = setTimeout(tick)
     void sender.kick()
   }
 
@@ -189,7 +193,10 @@ function startAgent(userConfig: LoggerConfig): Agent {
    * newest entries were not stored either, and the server keeps the first body.
    */
   function exit(): void {
-    tick()
+    // Everything at once: there may be no next task.
+    clearTimeout(persistTimer)
+    persistTimer = undefined
+    void outbox.persist()
     const appSessionId = record.appSessionId
     if (!appSessionId) return
     let budget = KEEPALIVE_BUDGET_BYTES - keepaliveBytes

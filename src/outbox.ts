@@ -71,8 +71,13 @@ export interface Outbox {
   readonly sealed: SealedBatch[]
   /** Appends one line (ending in `\n`). No I/O: the log call's only work. */
   push(time: number, line: string): void
-  /** Writes what was pushed since the last call (and any head change) in one transaction. */
-  persist(): Promise<void>
+  /**
+   * Writes what was pushed since the last call (at most `maxEntries` of it,
+   * so one task stays short) and any head change, in one transaction.
+   */
+  persist(maxEntries?: number): Promise<void>
+  /** Entries pushed but not yet written. */
+  readonly unpersisted: number
   /** Entries not yet in a batch. */
   readonly waiting: number
   /** Time of the oldest entry not yet in a batch. */
@@ -151,8 +156,10 @@ export function createOutbox(
 
   const end = () => base + lines.length
 
-  function prepare(): void {
-    for (let i = prepared - base; i < lines.length; i++) {
+  /** Sizes (and exact truncation) of the entries up to sequence number `upTo`. */
+  function prepare(upTo: number): void {
+    const stop = Math.min(upTo, end()) - base
+    for (let i = prepared - base; i < stop; i++) {
       let line = lines[i]
       let size = jsonStringBytes(line)
       // Escaping can grow a line past the limit that its length respected.
@@ -164,7 +171,7 @@ export function createOutbox(
       lines[i] = line
       sizes[i] = size
     }
-    prepared = end()
+    prepared = Math.max(prepared, stop + base)
   }
 
   function dropHead(): void {
@@ -206,7 +213,8 @@ export function createOutbox(
   }
 
   function cut(): { from: number; to: number; notice: string | undefined; reserved: number } {
-    prepare()
+    // A batch holds at most maxBatchEntries: sizes beyond that are not needed yet.
+    prepare(record.head + limits.maxBatchEntries + 1)
     const notice = noticeLine()
     const reserved = notice ? jsonStringBytes(notice) : 0
     const from = record.head - base
@@ -231,14 +239,18 @@ export function createOutbox(
       while (storedBytes > limits.maxStoredBytes && record.head < end()) dropHead()
     },
 
-    persist() {
-      prepare()
+    get unpersisted() {
+      return end() - persistedEnd
+    },
+
+    persist(maxEntries = Infinity) {
       const from = persistedEnd
-      const to = end()
+      const to = Math.min(end(), from + maxEntries)
+      prepare(to)
       const puts: Array<[string, unknown]> = []
       if (to > from) {
         const key = chunkPrefix(id) + pad(from)
-        puts.push([key, { s: from, t: times.slice(from - base), l: lines.slice(from - base) } satisfies ChunkRecord])
+        puts.push([key, { s: from, t: times.slice(from - base, to - base), l: lines.slice(from - base, to - base) } satisfies ChunkRecord])
         chunks.push({ key, end: to })
         persistedEnd = to
       }
