@@ -3,7 +3,7 @@
 // against a sink on 127.0.0.1 (issue 6). The table notes say how to read it.
 //
 //   node bench/run.mjs [--rounds 5] [--entries 100000] [--calls 20000]
-//                      [--smoke] [--profile] [--placeholder] [--no-write]
+//                      [--smoke] [--profile] [--no-write]
 import { chromium } from 'playwright-core'
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync, copyFileSync, statSync } from 'node:fs'
 import { createHash } from 'node:crypto'
@@ -15,24 +15,14 @@ import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib'
 import { startPageServer, startSink } from './servers.mjs'
 import { contenderPages } from './pages.mjs'
 import { topSelfTime, bytesBySource } from './profile.mjs'
+import { chromiumOptions } from '../demo/chromium.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const HORN_BUNDLE = join(ROOT, 'dist/horn-logger.min.js')
 export const DATADOG_BUNDLE = join(ROOT, 'node_modules/@datadog/browser-logs/bundle/datadog-logs.js')
 const DATADOG_VERSION = JSON.parse(readFileSync(join(ROOT, 'node_modules/@datadog/browser-logs/package.json'), 'utf8')).version
-const PLACEHOLDER_BUNDLE = join(ROOT, 'bench/placeholder-horn.js')
 
-export const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+export { CHROMIUM_PATH as CHROMIUM } from '../demo/chromium.mjs'
 
 /** The short per-call run: warm-up + calls stay under Datadog's 3,000-per-minute limit. */
 const EARLY_WARMUP = 500
@@ -87,7 +77,6 @@ const TARGETS = {
  * @property {number} [warmup]   calls before measuring (default 2,000; smoke 100)
  * @property {boolean} [smoke]   small and fast: for the test suite
  * @property {boolean} [profile] after the rounds, CPU-profile the per-call loop of horn and Datadog
- * @property {boolean} [placeholder] use bench/placeholder-horn.js when dist/ has no build
  * @property {number} [ackTimeoutMs] bound on waiting for delivery (default 120,000)
  * @property {number} [stallMs]  Datadog: stop waiting when its sink has had nothing new for this long
  *                               (default 35,000: it holds a partial batch up to 30 s; smoke 2,000)
@@ -126,11 +115,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
  */
 async function withFreshPage(fn) {
   const dir = mkdtempSync(join(tmpdir(), 'horn-bench-'))
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  })
+  const context = await chromium.launchPersistentContext(dir, chromiumOptions({ headless: true }))
   try {
     const page = context.pages()[0] ?? (await context.newPage())
     return await fn(page, context)
@@ -336,7 +321,7 @@ function fmt(x, digits = 2) {
 async function machine() {
   const c = cpus()
   let chromiumVersion = 'unknown'
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  const browser = await chromium.launch(chromiumOptions())
   try {
     chromiumVersion = browser.version()
   } finally {
@@ -370,14 +355,7 @@ export async function runBench(options = {}) {
   const log = options.log ?? ((line) => process.stderr.write(line + '\n'))
 
   let hornFile = HORN_BUNDLE
-  let placeholder = false
-  if (!existsSync(HORN_BUNDLE)) {
-    if (!options.placeholder) {
-      throw new Error(`${HORN_BUNDLE} does not exist: run \`npm run build\` first (or pass --placeholder to try the harness)`)
-    }
-    hornFile = PLACEHOLDER_BUNDLE
-    placeholder = true
-  }
+  if (!existsSync(HORN_BUNDLE)) throw new Error(`${HORN_BUNDLE} does not exist: run \`npm run build\` first`)
 
   // Serve a snapshot: a rebuild of dist/ during the run must not change the contender.
   const snapshotDir = mkdtempSync(join(tmpdir(), 'horn-bench-bundle-'))
@@ -446,7 +424,7 @@ export async function runBench(options = {}) {
     }
 
     const size = { horn: sizes(hornFile), datadog: sizes(DATADOG_BUNDLE), hornBySource: bytesBySource(hornFile) }
-    const result = summarize({ rounds, size, o, machine: { ...mach, bundle }, placeholder, profiles })
+    const result = summarize({ rounds, size, o, machine: { ...mach, bundle }, profiles })
     return result
   } finally {
     await server.close()
@@ -459,7 +437,7 @@ export async function runBench(options = {}) {
  * Medians over rounds, and horn ÷ Datadog ratios computed inside each round
  * (the machine is shared: a slow round slows both), then medianed.
  */
-function summarize({ rounds, size, o, machine, placeholder, profiles }) {
+function summarize({ rounds, size, o, machine, profiles }) {
   /** @type {Record<string, Record<string, number|undefined>>} */
   const medians = {}
   for (const name of CONTENDERS) {
@@ -532,7 +510,6 @@ function summarize({ rounds, size, o, machine, placeholder, profiles }) {
   const table = `${header}\n${body}`
 
   const lines = [
-    `${placeholder ? '**PLACEHOLDER horn contender (bench/placeholder-horn.js), not horn-logger.** ' : ''}` +
       `${machine.cpu}, ${machine.cores} cores (shared), Chromium ${machine.chromium}, Node ${machine.node}; ${date}; ` +
       `repo HEAD ${machine.commit}, dist/horn-logger.min.js built ${machine.bundle.builtAt} (sha-256 ${machine.bundle.sha256}…), ` +
       `@datadog/browser-logs ${DATADOG_VERSION}.`,
@@ -565,7 +542,6 @@ function summarize({ rounds, size, o, machine, placeholder, profiles }) {
     date,
     machine,
     options: o,
-    placeholder,
     size,
     medians,
     ratios,
@@ -625,7 +601,6 @@ export function parseArgs(argv) {
     else if (a === '--warmup') o.warmup = num()
     else if (a === '--smoke') o.smoke = true
     else if (a === '--profile') o.profile = true
-    else if (a === '--placeholder') o.placeholder = true
     else if (a === '--no-write') o.write = false
     else if (a === '--only') o.only = argv[++i].split(',')
     else throw new Error(`unknown option ${a}`)

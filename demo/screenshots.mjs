@@ -14,10 +14,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { createHornServer } from './server.mjs'
-import { CHROMIUM_ARGS } from './chromium.mjs'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs'
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-export { CHROMIUM_ARGS }
 export const VIEWPORT = { width: 1200, height: 800 }
 /** Every wait is bounded: a broken page fails the script instead of hanging it. */
 const WAIT_MS = 15_000
@@ -33,7 +32,7 @@ export async function takeScreenshots({ outDir, browser }) {
   const horn = createHornServer({ log: () => {} })
   const { url } = await horn.listen(0, '127.0.0.1')
   const ownBrowser = !browser
-  const b = browser ?? await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const b = browser ?? await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH, args: CHROMIUM_ARGS })
   const context = await b.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 })
   try {
     const page = await context.newPage()

@@ -11,7 +11,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { createHornServer, DEMO_CSP } from '../../demo/server.mjs'
 // @ts-expect-error: plain JavaScript module with JSDoc types
-import { takeScreenshots, CHROMIUM_ARGS, VIEWPORT } from '../../demo/screenshots.mjs'
+import { takeScreenshots, VIEWPORT } from '../../demo/screenshots.mjs'
+// @ts-expect-error: plain JavaScript module
+import { chromiumOptions } from '../../demo/chromium.mjs'
 
 /** Bound of every wait on the page: a condition, never a sleep. */
 const WAIT_MS = 15_000
@@ -36,7 +38,7 @@ beforeAll(async () => {
   if (!existsSync('dist/horn-logger.min.js') || !existsSync('dist/api.mjs')) throw new Error('dist/ is missing: run `npm run build` first')
   horn = createHornServer({ log: () => {} })
   ;({ url } = await horn.listen(0, '127.0.0.1'))
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  browser = await chromium.launch(chromiumOptions())
 })
 
 afterAll(async () => {
