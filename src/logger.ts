@@ -1,5 +1,5 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
-import { KEEPALIVE_BUDGET_BYTES, resolveConfig } from './config'
+import { KEEPALIVE_BUDGET_BYTES, LEVELS, resolveConfig } from './config'
 import { sanitize, toText, truncateLine } from './serialize'
 import { createStoreFor } from './store'
 import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
@@ -22,14 +22,15 @@ const DEFAULT_FLUSH_TIMEOUT_MS = 10_000
 /** `close()` waits this long for delivery; what is left stays stored for the next load. */
 const CLOSE_FLUSH_TIMEOUT_MS = 5_000
 
-const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 }
-
 /** The logger plus what the script-tag entry needs to replay calls queued before it loaded. */
 export interface Agent {
   logger: Logger
   /** Logs as if called at `time`. */
   logAt(level: Level, time: number, message: unknown, context?: unknown): void
 }
+
+/** What `stats()` says before anything happened, and when it cannot say more. */
+const noStats = (): Stats => ({ logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0, pending: 0 })
 
 function newId(): string {
   return Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 10)
@@ -60,7 +61,7 @@ export function createAgent(userConfig: LoggerConfig): Agent {
         flush: () => Promise.resolve(false),
         ready: new Promise<string>(() => {}),
         appSessionId: undefined,
-        stats: () => ({ logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0, pending: 0 }),
+        stats: noStats,
         close: () => none,
       },
       logAt: nothing,
@@ -72,7 +73,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const config = resolveConfig(userConfig)
   const abort = new AbortController()
   const signal = abort.signal
-  const counts = { logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0 }
+  const counts = noStats()
   const retry = createRetry({ signal, onRetry: () => counts.retries++ })
   const store = createStoreFor(config.storage)
   const record: InstanceRecord = {
@@ -140,7 +141,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   /** The log call: format one line and append it. No I/O; `safe` is inlined here, it is the hot path. */
   function log(level: Level, message: unknown, context?: unknown, at?: number): void {
     try {
-      if (closed || !(RANK[level] >= config.level)) return
+      if (closed || LEVELS.indexOf(level) < config.level) return
       const time = typeof at == 'number' && isFinite(at) ? at : Date.now()
       const max = config.maxEntryBytes
       let extra: Record<string, unknown> | undefined
@@ -266,10 +267,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     get appSessionId() {
       return record.appSessionId
     },
-    stats: safe(
-      (): Stats => ({ ...counts, pending: Math.max(0, counts.logged - counts.acknowledged - counts.dropped) }),
-      { logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0, pending: 0 },
-    ),
+    stats: safe((): Stats => ({ ...counts, pending: Math.max(0, counts.logged - counts.acknowledged - counts.dropped) }), noStats()),
     async close() {
       if (closed) return
       await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)

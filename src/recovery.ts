@@ -33,7 +33,7 @@ export async function recoverOrphans({ store, config, retry, signal, ownId, noti
   if (!store.durable) return
   if (!hasLocks()) {
     // Without locks a live tab cannot be told from a dead one: adopting could send twice.
-    warnOnce('Web Locks are not available: entries left by closed tabs are not recovered')
+    warnOnce('no Web Locks: entries of closed tabs are not recovered')
     return
   }
   const found = await store.read<InstanceRecord>('i:')

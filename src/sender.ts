@@ -62,13 +62,13 @@ export function createSender(options: SenderOptions): Sender {
         await outbox.settle(batch)
       } else if (status === 404) {
         // The app session is gone: a new one gets every unacknowledged batch, renumbered from 0.
-        warnOnce(`app session ${appSessionId} not found (HTTP 404); registering a new one for the remaining entries`)
+        warnOnce(`app session ${appSessionId} gone (HTTP 404); registering anew`)
         options.forgetAppSession()
         await outbox.renumber()
       } else if (status === 413 && outbox.split(batch)) {
         // Rejected whole, so no byte of it was accepted: safe to re-cut (see README, "Permanent errors").
       } else {
-        warnOnce(`logs rejected with HTTP ${status}; the batch is dropped`)
+        warnOnce(`batch dropped: HTTP ${status}`)
         await outbox.settle(batch, true)
       }
     }

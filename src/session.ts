@@ -51,7 +51,7 @@ export async function register(retry: RetryPolicy, config: ResolvedConfig, signa
   try {
     id = classify(answer.status) === 'ok' ? (JSON.parse(answer.text) as { id?: unknown }).id : undefined
   } catch {}
-  if (typeof id != 'string' || !id) throw new HornLoggerError(`registering the app session failed: HTTP ${answer.status}`, answer.status)
+  if (typeof id != 'string' || !id) throw new HornLoggerError(`registration failed: HTTP ${answer.status}`, answer.status)
   return id
 }
 
@@ -64,7 +64,7 @@ export async function linkUser(
   headers: Headers | undefined,
 ): Promise<void> {
   const answer = await request(retry, config, signal, `/app_sessions/${encodeURIComponent(appSessionId)}/link/user`, undefined, headers)
-  if (classify(answer.status) !== 'ok') throw new HornLoggerError(`linking the user failed: HTTP ${answer.status}`, answer.status)
+  if (classify(answer.status) !== 'ok') throw new HornLoggerError(`linkUser failed: HTTP ${answer.status}`, answer.status)
 }
 
 /**

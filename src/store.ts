@@ -67,7 +67,7 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
   let current = memory
   let warned = false
   const fallBack = (reason: unknown) => {
-    if (!warned) warnOnce(`IndexedDB is not usable (${reason}); entries are kept in memory only`)
+    if (!warned) warnOnce(`IndexedDB failed (${reason}); memory only`)
     warned = true
     current = memory
   }
