@@ -208,6 +208,18 @@ export function createOutbox(
     return [batchPrefix(id) + pad(batch.index), { i: batch.index, b: batch.body, n: batch.count, y: batch.bytes }]
   }
 
+  /**
+   * Gives `sealed[at…]` the indexes `index`, `index + 1`, … (same content,
+   * re-sealed) and stores them and the record in one transaction.
+   */
+  function reindex(at: number, index: number): Promise<void> {
+    const moved = sealed.slice(at)
+    const deletes = moved.map((b) => put(b)[0])
+    for (const batch of moved) Object.assign(batch, reseal(batch, index++))
+    record.nextIndex = index
+    return write([...moved.map(put), [recordKey(id), { ...record }]], deletes)
+  }
+
   function noticeLine(): string | undefined {
     return record.mark && events.notice(record.mark.t, record.mark.n)
   }
@@ -310,10 +322,8 @@ export function createOutbox(
     },
 
     renumber() {
-      const deletes = sealed.map((b) => put(b)[0])
-      sealed.forEach((batch, index) => Object.assign(batch, sealBatch(index, ...reopen(batch)), { attempted: false }))
-      record.nextIndex = sealed.length
-      return write([...sealed.map(put), [recordKey(id), { ...record }]], deletes)
+      for (const batch of sealed) batch.attempted = false
+      return reindex(0, 0)
     },
 
     split(batch) {
@@ -327,14 +337,11 @@ export function createOutbox(
       const bytesOf = (part: string[]) => part.reduce((sum, line) => sum + jsonStringBytes(line), 0)
       const first = sealBatch(batch.index, time, all.slice(0, half), half - notices, bytesOf(all.slice(0, half)))
       // The second half's own first time is not kept; it carries the batch's time.
-      const second = sealBatch(batch.index + 1, time, all.slice(half), batch.count - first.count, bytesOf(all.slice(half)))
-      const later = sealed.slice(at + 1)
-      const deletes = later.map((b) => put(b)[0])
-      for (const b of later) Object.assign(b, sealBatch(b.index + 1, ...reopen(b)))
+      // Both halves start under the batch's index (and key); reindex numbers them and what follows.
+      const second = sealBatch(batch.index, time, all.slice(half), batch.count - first.count, bytesOf(all.slice(half)))
       sealed.splice(at, 1, first, second)
-      record.nextIndex++
       storedBytes += first.body.length + second.body.length - batch.body.length
-      void write([...sealed.slice(at).map(put), [recordKey(id), { ...record }]], deletes)
+      void reindex(at, batch.index)
       return true
     },
 
@@ -348,10 +355,16 @@ export function createOutbox(
   }
 }
 
-/** The arguments that re-seal a batch's content under another index. */
-function reopen(batch: SealedBatch): [number, string[], number, number] {
-  const { time, data } = JSON.parse(batch.body) as { time: number; data: string }
-  return [time, [data], batch.count, batch.bytes - JSON.stringify({ time, data: '', index: batch.index }).length]
+/**
+ * A batch's content under another index: the body re-serialized (JSON.stringify
+ * of what it parsed is the same text), its size off by the index's digits only.
+ */
+function reseal(batch: SealedBatch, index: number): Partial<SealedBatch> {
+  return {
+    index,
+    body: JSON.stringify({ ...JSON.parse(batch.body), index }),
+    bytes: batch.bytes + String(index).length - String(batch.index).length,
+  }
 }
 
 /** Reads what one instance left in the store, for recovery. */
