@@ -1,24 +1,21 @@
 import type { Level } from './types'
+import { listen, stopAll } from './lib/listen'
 
 type Log = (level: Level, message: unknown, context?: unknown) => void
 
 /** Uncaught errors and unhandled rejections become `error` entries. Returns `stop`. */
 export function captureErrors(log: Log): () => void {
-  const onError = (event: ErrorEvent) => {
-    const context = event.filename ? { source: `${event.filename}:${event.lineno}:${event.colno}` } : undefined
-    log('error', event.error ?? event.message, context)
-  }
-  const onRejection = (event: PromiseRejectionEvent) => {
-    const reason = event.reason
-    if (reason instanceof Error) log('error', reason, { unhandledRejection: true })
-    else log('error', 'Unhandled promise rejection', { reason })
-  }
-  addEventListener('error', onError)
-  addEventListener('unhandledrejection', onRejection)
-  return () => {
-    removeEventListener('error', onError)
-    removeEventListener('unhandledrejection', onRejection)
-  }
+  return stopAll([
+    listen(window, 'error', (event: ErrorEvent) => {
+      const context = event.filename ? { source: `${event.filename}:${event.lineno}:${event.colno}` } : undefined
+      log('error', event.error ?? event.message, context)
+    }),
+    listen(window, 'unhandledrejection', (event: PromiseRejectionEvent) => {
+      const reason = event.reason
+      if (reason instanceof Error) log('error', reason, { unhandledRejection: true })
+      else log('error', 'Unhandled promise rejection', { reason })
+    }),
+  ])
 }
 
 const CONSOLE_LEVELS: Record<string, Level> = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' }
@@ -51,5 +48,5 @@ export function captureConsole(log: Log): () => void {
       if (con[method] === patched) con[method] = original
     }
   })
-  return () => restores.forEach((restore) => restore())
+  return stopAll(restores)
 }

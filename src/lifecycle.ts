@@ -1,3 +1,5 @@
+import { listen, stopAll } from './lib/listen'
+
 export interface PageEvents {
   /** The page may be about to go: hidden, or being unloaded (or put in the back/forward cache). */
   onExit(): void
@@ -11,17 +13,12 @@ export interface PageEvents {
  * hidden tab may be killed without any unload event. Returns `stop`.
  */
 export function watchPage({ onExit, onResume }: PageEvents): () => void {
-  const onVisibility = () => {
-    if (document.visibilityState === 'hidden') onExit()
-  }
-  addEventListener('pagehide', onExit)
-  addEventListener('pageshow', onResume)
-  addEventListener('online', onResume)
-  document.addEventListener('visibilitychange', onVisibility)
-  return () => {
-    removeEventListener('pagehide', onExit)
-    removeEventListener('pageshow', onResume)
-    removeEventListener('online', onResume)
-    document.removeEventListener('visibilitychange', onVisibility)
-  }
+  return stopAll([
+    listen(window, 'pagehide', onExit),
+    listen(window, 'pageshow', onResume),
+    listen(window, 'online', onResume),
+    listen(document, 'visibilitychange', () => {
+      if (document.visibilityState === 'hidden') onExit()
+    }),
+  ])
 }

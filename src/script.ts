@@ -7,6 +7,7 @@
  */
 import { createLogger } from './index'
 import { createAgent } from './logger'
+import { LEVELS } from './config'
 import type { Level, Logger, LoggerConfig } from './types'
 
 type Queued = [method: string, args: ArrayLike<unknown>, time: number]
@@ -17,8 +18,6 @@ declare global {
     hornLogger?: Logger | { q?: Queued[] }
   }
 }
-
-const LEVELS = ['debug', 'info', 'warn', 'error']
 
 function start(): void {
   window.HornLogger = { createLogger }
@@ -38,7 +37,7 @@ function start(): void {
   const agent = createAgent(config)
   window.hornLogger = agent.logger
   for (const [method, args, time] of Array.isArray(queued) ? queued : []) {
-    if (LEVELS.includes(method)) agent.logAt(method as Level, time, args[0], args[1])
+    if (LEVELS.includes(method as Level)) agent.logAt(method as Level, time, args[0], args[1])
     else if (method === 'linkUser') agent.logger.linkUser(args[0] as never).catch(() => {})
   }
 }
