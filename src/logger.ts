@@ -32,6 +32,10 @@ export interface Agent {
 /** What `stats()` says before anything happened, and when it cannot say more. */
 const noStats = (): Stats => ({ logged: 0, persisted: 0, acknowledged: 0, dropped: 0, retries: 0, pending: 0 })
 
+/** `debug`, `info`, `warn` and `error`, each made by `method(level)`. */
+const levelMethods = (method: (level: Level) => (message: unknown, context?: object) => void) =>
+  Object.fromEntries(LEVELS.map((level) => [level, method(level)])) as Pick<Logger, Level>
+
 function newId(): string {
   return Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 10)
 }
@@ -53,10 +57,7 @@ export function createAgent(userConfig: LoggerConfig): Agent {
     const none = Promise.resolve()
     return {
       logger: {
-        debug: nothing,
-        info: nothing,
-        warn: nothing,
-        error: nothing,
+        ...levelMethods(() => nothing),
         linkUser: () => none,
         flush: () => Promise.resolve(false),
         ready: new Promise<string>(() => {}),
@@ -254,10 +255,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   }
 
   const logger: Logger = {
-    debug: (message, context) => log('debug', message, context),
-    info: (message, context) => log('info', message, context),
-    warn: (message, context) => log('warn', message, context),
-    error: (message, context) => log('error', message, context),
+    ...levelMethods((level) => (message, context) => log(level, message, context)),
     async linkUser(options?: LinkUserOptions) {
       const appSessionId = await session.get()
       await postLinkUser(retry, config, signal, appSessionId, options?.headers)
