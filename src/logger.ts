@@ -5,7 +5,7 @@ import { createStoreFor } from './store'
 import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
 import { createRetry } from './retry'
 import { createSender } from './sender'
-import { createAppSession, linkUser as postLinkUser } from './session'
+import { linkUser as postLinkUser } from './session'
 import { recoverOrphans } from './recovery'
 import { watchPage } from './lifecycle'
 import { captureConsole, captureErrors } from './capture'
@@ -114,19 +114,10 @@ function startAgent(userConfig: LoggerConfig): Agent {
     },
     lock.acquired,
   )
-  let resolveReady: (id: string) => void = () => {}
-  const ready = new Promise<string>((resolve) => (resolveReady = resolve))
-  const session = createAppSession(retry, config, signal, record, outbox.saveRecord)
   let urgent = 0
-  const sender = createSender({
-    outbox,
-    config,
-    retry,
-    signal,
-    appSession: () => session.get().then((id) => (resolveReady(id), id)),
-    forgetAppSession: session.forget,
-    urgent: () => urgent > 0,
-  })
+  const sender = createSender({ outbox, config, retry, signal, urgent: () => urgent > 0 })
+  // Registration starts now; a refused one leaves `ready` pending rather than rejecting into the app.
+  const ready = new Promise<string>((resolve) => void sender.appSession().then(resolve, () => {}))
 
   let persistTimer: ReturnType<typeof setTimeout> | undefined
   const tick = () => {
@@ -257,7 +248,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const logger: Logger = {
     ...levelMethods((level) => (message, context) => log(level, message, context)),
     async linkUser(options?: LinkUserOptions) {
-      const appSessionId = await session.get()
+      const appSessionId = await sender.appSession()
       await postLinkUser(retry, config, signal, appSessionId, options?.headers)
     },
     flush: (options) => flush(options).catch(() => false),

@@ -3,7 +3,6 @@ import type { RetryPolicy } from './retry'
 import type { Store } from './store'
 import { createOutbox, loadOutboxParts, recordKey, type InstanceRecord } from './outbox'
 import { createSender } from './sender'
-import { createAppSession } from './session'
 import { hasLocks, ifLockFree, lockName } from './lib/locks'
 import { warnOnce } from './lib/console'
 
@@ -52,16 +51,7 @@ export async function recoverOrphans({ store, config, retry, signal, ownId, noti
         undefined,
         await loadOutboxParts(store, record.id),
       )
-      const session = createAppSession(retry, config, signal, record, outbox.saveRecord)
-      const sender = createSender({
-        outbox,
-        config,
-        retry,
-        signal,
-        appSession: session.get,
-        forgetAppSession: session.forget,
-        urgent: () => true,
-      })
+      const sender = createSender({ outbox, config, retry, signal, urgent: () => true })
       await sender.drain()
       sender.stop()
       if (!signal.aborted && !outbox.sealed.length && outbox.oldest === undefined) await outbox.clear()

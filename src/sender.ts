@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from './config'
 import type { Outbox, SealedBatch } from './outbox'
 import type { RetryPolicy } from './retry'
-import { request } from './session'
+import { createAppSession, request } from './session'
 import { warnOnce } from './lib/console'
 
 export interface SenderOptions {
@@ -9,15 +9,13 @@ export interface SenderOptions {
   config: ResolvedConfig
   retry: RetryPolicy
   signal: AbortSignal
-  /** The app session id; registers when there is none yet. */
-  appSession(): Promise<string>
-  /** The app session is gone (404): forget its id, so `appSession()` registers anew. */
-  forgetAppSession(): void
   /** Seal without waiting for the flush interval (flush, recovery). */
   urgent(): boolean
 }
 
 export interface Sender {
+  /** The outbox's app session id; registers it (once) when there is none yet. */
+  appSession(): Promise<string>
   /** Sends what is due, one batch at a time; resolves when nothing more is due now. */
   kick(): Promise<void>
   /** Sends everything, due or not, until the outbox is empty (or delivery failed for good). */
@@ -28,10 +26,12 @@ export interface Sender {
 /**
  * Delivers one outbox: seals a batch when one is due, stores it, sends it
  * until a 2xx (or a permanent error), removes it, and goes on. One batch in
- * flight per app session, so the server sees indexes in order.
+ * flight per app session, so the server sees indexes in order. The app
+ * session is the outbox record's: registered on first need, kept in the record.
  */
 export function createSender(options: SenderOptions): Sender {
   const { outbox, config, retry, signal } = options
+  const session = createAppSession(retry, config, signal, outbox.record, outbox.saveRecord)
   let running: Promise<void> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   // Set when delivery failed for good (e.g. registration refused): no more timers, no busy loop.
@@ -53,7 +53,7 @@ export function createSender(options: SenderOptions): Sender {
 
   async function run(): Promise<void> {
     while (!signal.aborted) {
-      const appSessionId = await options.appSession()
+      const appSessionId = await session.get()
       const batch = outbox.sealed[0] ?? (due() ? outbox.seal()?.batch : undefined)
       if (!batch) return
       const status = await send(appSessionId, batch)
@@ -63,7 +63,7 @@ export function createSender(options: SenderOptions): Sender {
       } else if (status === 404) {
         // The app session is gone: a new one gets every unacknowledged batch, renumbered from 0.
         warnOnce(`app session ${appSessionId} gone (HTTP 404); registering anew`)
-        options.forgetAppSession()
+        session.forget()
         await outbox.renumber()
       } else if (status === 413 && outbox.split(batch)) {
         // Rejected whole, so no byte of it was accepted: safe to re-cut (see README, "Permanent errors").
@@ -96,6 +96,7 @@ export function createSender(options: SenderOptions): Sender {
   }
 
   return {
+    appSession: session.get,
     kick,
     async drain() {
       while (!signal.aborted && !broken && (outbox.sealed.length || outbox.oldest !== undefined)) await kick()
