@@ -224,13 +224,17 @@ export function createOutbox(
     return record.mark && events.notice(record.mark.t, record.mark.n)
   }
 
-  function cut(): { from: number; to: number; notice: string | undefined; reserved: number } {
+  /** The next batch's entries [from, to), its drop notice, data bytes and time; undefined when there is nothing to seal. */
+  function cut() {
+    if (record.head >= end() && !record.mark) return
     // A batch holds at most maxBatchEntries: sizes beyond that are not needed yet.
     prepare(record.head + limits.maxBatchEntries + 1)
     const notice = noticeLine()
-    const reserved = notice ? jsonStringBytes(notice) : 0
+    let dataBytes = notice ? jsonStringBytes(notice) : 0
     const from = record.head - base
-    return { from, to: cutBatch(sizes, from, lines.length, limits.maxBatchBytes, limits.maxBatchEntries, reserved), notice, reserved }
+    const to = cutBatch(sizes, from, lines.length, limits.maxBatchBytes, limits.maxBatchEntries, dataBytes)
+    for (let i = from; i < to; i++) dataBytes += sizes[i]
+    return { from, to, notice, dataBytes, time: record.mark ? record.mark.t : times[from] }
   }
 
   return {
@@ -275,26 +279,20 @@ export function createOutbox(
     },
 
     peek() {
-      if (record.head >= end() && !record.mark) return { bytes: 0, full: false }
-      const { from, to, reserved } = cut()
-      let bytes = 0
-      for (let i = from; i < to; i++) bytes += sizes[i]
+      const next = cut()
       // Full: it stopped at a limit before running out of entries.
-      const time = record.mark ? record.mark.t : times[from]
-      return { bytes: sealBatch(record.nextIndex, time, [], 0, reserved + bytes).bytes, full: to < lines.length }
+      return next ? { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full: next.to < lines.length } : { bytes: 0, full: false }
     },
 
     seal() {
-      if (record.head >= end() && !record.mark) return undefined
-      const { from, to, notice, reserved } = cut()
+      const next = cut()
+      if (!next) return undefined
+      const { from, to, notice, dataBytes, time } = next
       const batchLines = lines.slice(from, to)
-      let dataBytes = reserved
       for (let i = from; i < to; i++) {
-        dataBytes += sizes[i]
         storedBytes -= lines[i].length
         lines[i] = ''
       }
-      const time = record.mark ? record.mark.t : times[from]
       if (notice) batchLines.unshift(notice)
       const batch: SealedBatch = sealBatch(record.nextIndex, time, batchLines, to - from, dataBytes)
       storedBytes += batch.body.length
