@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import { captureConsole, captureErrors } from '../../src/capture'
 
 const METHODS = ['debug', 'log', 'info', 'warn', 'error'] as const
@@ -62,11 +62,11 @@ describe('captureErrors', () => {
 
 describe('captureConsole', () => {
   let saved: Con
-  let originals: Record<Method, ReturnType<typeof vi.fn>>
+  let originals: Record<Method, Mock<(...args: unknown[]) => unknown>>
   beforeEach(() => {
     saved = { ...con }
     // The "original" methods are spies, so we see what still prints.
-    originals = Object.fromEntries(METHODS.map((m) => [m, vi.fn()])) as typeof originals
+    originals = Object.fromEntries(METHODS.map((m) => [m, vi.fn<(...args: unknown[]) => unknown>()])) as typeof originals
     for (const m of METHODS) con[m] = originals[m]
   })
   afterEach(() => {
