@@ -217,7 +217,10 @@ export function createOutbox(
     const deletes = moved.map((b) => put(b)[0])
     for (const batch of moved) Object.assign(batch, reseal(batch, index++))
     record.nextIndex = index
-    return write([...moved.map(put), [recordKey(id), { ...record }]], deletes)
+    const written = write([...moved.map(put), [recordKey(id), { ...record }]], deletes)
+    // Like a fresh seal: no send under the new index before the store knows it.
+    for (const batch of moved) batch.written = written
+    return written
   }
 
   function noticeLine(): string | undefined {
@@ -280,8 +283,9 @@ export function createOutbox(
 
     peek() {
       const next = cut()
-      // Full: it stopped at a limit before running out of entries.
-      return next ? { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full: next.to < lines.length } : { bytes: 0, full: false }
+      // Full: it stopped at a limit before running out of entries, or holds the most a batch may.
+      const full = !!next && (next.to < lines.length || next.to - next.from >= limits.maxBatchEntries)
+      return next ? { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full } : { bytes: 0, full }
     },
 
     seal() {

@@ -37,10 +37,12 @@ function isOffline(): boolean {
  * point waiting out a backoff that the outage caused). Rejects on abort.
  */
 function pause(ms: number, signal: AbortSignal, untilOnline: boolean): Promise<void> {
+  // Outside a window (workers aside, e.g. a test runner) there is no online event to wait for.
+  const events = typeof addEventListener == 'function'
   return new Promise((resolve, reject) => {
     const done = () => {
       clearTimeout(timer)
-      removeEventListener('online', done)
+      if (events) removeEventListener('online', done)
       signal.removeEventListener('abort', aborted)
       resolve()
     }
@@ -49,7 +51,7 @@ function pause(ms: number, signal: AbortSignal, untilOnline: boolean): Promise<v
       done()
     }
     const timer = untilOnline ? undefined : setTimeout(done, ms)
-    if (typeof addEventListener == 'function') addEventListener('online', done)
+    if (events) addEventListener('online', done)
     signal.addEventListener('abort', aborted)
   })
 }

@@ -36,11 +36,13 @@ export function createSender(options: SenderOptions): Sender {
   let timer: ReturnType<typeof setTimeout> | undefined
   // Set when delivery failed for good (e.g. registration refused): no more timers, no busy loop.
   let broken = false
+  // drain() sends everything, due or not.
+  let draining = false
 
   function due(): boolean {
     const oldest = outbox.oldest
     if (oldest === undefined) return false
-    return options.urgent() || Date.now() >= oldest + config.flushInterval || outbox.peek().full
+    return draining || options.urgent() || Date.now() >= oldest + config.flushInterval || outbox.peek().full
   }
 
   /** Sends one batch through the retry policy; returns the final status. */
@@ -99,7 +101,12 @@ export function createSender(options: SenderOptions): Sender {
     appSession: session.get,
     kick,
     async drain() {
-      while (!signal.aborted && !broken && (outbox.sealed.length || outbox.oldest !== undefined)) await kick()
+      draining = true
+      try {
+        while (!signal.aborted && !broken && (outbox.sealed.length || outbox.oldest !== undefined)) await kick()
+      } finally {
+        draining = false
+      }
     },
     stop: () => clearTimeout(timer),
   }

@@ -343,14 +343,7 @@ describe('createSender', () => {
     expect(server.logs.slice(1).map((r) => r.data).join('')).toBe(all())
   })
 
-  // BUG src/sender.ts:102 (drain) with src/sender.ts:57 (run): the Sender interface says drain() "Sends
-  // everything, due or not". But run() seals only what is due(), and drain() just calls kick() again
-  // while entries wait: with urgent() false and the flush deadline not reached, every kick returns at
-  // once and drain() spins on microtasks without ever yielding to a timer, so nothing is sent and time
-  // never advances (a hung page). Input: 2 entries, urgent() false, drain(). Expected: both entries
-  // sent and drain() resolved. Actual: no logs request; the guard below aborts the spin after 1,000 turns.
-  // (Recovery, its only caller today, passes urgent: () => true, which hides it.)
-  it.fails('drain() sends what is not yet due when urgent() is false', async () => {
+  it('drain() sends what is not yet due when urgent() is false', async () => {
     const server = stubServer()
     const { sender, log, outbox, controller } = setup()
     void sender.kick()
