@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { createOutbox, loadOutboxParts, recordKey, type InstanceRecord, type OutboxLimits } from '../../src/outbox'
 import { createMemoryStore, type Store } from '../../src/store'
 import { jsonStringBytes } from '../../src/serialize'
+import { T0 } from './helpers'
 
-const T0 = Date.UTC(2026, 10, 27, 10, 0, 0)
 const utf8 = (s: string) => new TextEncoder().encode(s).length
 const LIMITS: OutboxLimits = { maxBatchBytes: 2048, maxBatchEntries: 10, maxEntryBytes: 512, maxStoredBytes: 1 << 20 }
 

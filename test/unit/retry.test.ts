@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backoffMs, createRetry, RetryableError } from '../../src/retry'
+import { track } from './helpers'
 
 describe('backoffMs', () => {
   const cap = (n: number) => Math.min(30_000, 1000 * 2 ** (n - 1))
@@ -52,15 +53,6 @@ describe('createRetry', () => {
     return attempt
   }
 
-  /** Tracks a promise's outcome without awaiting it (and without an unhandled rejection). */
-  function track<T>(promise: Promise<T>) {
-    const state: { settled: boolean; value?: T; error?: unknown } = { settled: false }
-    promise.then(
-      (value) => Object.assign(state, { settled: true, value }),
-      (error) => Object.assign(state, { settled: true, error }),
-    )
-    return state
-  }
 
   it('retries RetryableErrors until the attempt succeeds, counting retries', async () => {
     const onRetry = vi.fn()

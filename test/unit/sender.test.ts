@@ -6,9 +6,9 @@ import { createRetry } from '../../src/retry'
 import { createSender } from '../../src/sender'
 import { createMemoryStore } from '../../src/store'
 import type { LoggerConfig } from '../../src/types'
+import { T0, useFakeClockWithoutJitter } from './helpers'
 
 const API = 'https://horn.example/api'
-const T0 = Date.UTC(2026, 10, 27, 10, 0, 0)
 const FLUSH_MS = 1000
 
 interface LogsRequest {
@@ -89,17 +89,7 @@ function deferred() {
   return { promise, answer }
 }
 
-beforeEach(() => {
-  vi.useFakeTimers()
-  vi.setSystemTime(T0)
-  // Backoffs of 0 ms: retries are about which request is sent, not when.
-  vi.spyOn(Math, 'random').mockReturnValue(0)
-})
-afterEach(() => {
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
-})
+useFakeClockWithoutJitter()
 
 describe('createSender', () => {
   it('registers once, on the first kick, under the URL-encoded clientId, and keeps the id in the record', async () => {

@@ -5,9 +5,9 @@ import type { InstanceRecord } from '../../src/outbox'
 import { createRetry } from '../../src/retry'
 import { createAppSession, HornLoggerError, linkUser, register, request } from '../../src/session'
 import type { LoggerConfig } from '../../src/types'
+import { T0, useFakeClockWithoutJitter, track } from './helpers'
 
 const API = 'https://horn.example/api'
-const T0 = Date.UTC(2026, 10, 27, 10, 0, 0)
 
 type Reply = number | { status: number; body?: string; headers?: Record<string, string> } | Error
 
@@ -31,15 +31,6 @@ function stubFetch(...replies: Reply[]) {
   return { fetch, seen }
 }
 
-/** Tracks a promise's outcome without awaiting it (and without an unhandled rejection). */
-function track<T>(promise: Promise<T>) {
-  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false }
-  promise.then(
-    (value) => Object.assign(state, { settled: true, value }),
-    (error) => Object.assign(state, { settled: true, error }),
-  )
-  return state
-}
 
 function setup(overrides: Partial<LoggerConfig> = {}) {
   const controller = new AbortController()
@@ -65,17 +56,7 @@ async function settle(rounds = 20) {
   for (let i = 0; i < rounds; i++) await vi.advanceTimersByTimeAsync(1)
 }
 
-beforeEach(() => {
-  vi.useFakeTimers()
-  vi.setSystemTime(T0)
-  // No jitter to wait out: every backoff is 0 ms unless a Retry-After says otherwise.
-  vi.spyOn(Math, 'random').mockReturnValue(0)
-})
-afterEach(() => {
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
-})
+useFakeClockWithoutJitter()
 
 describe('register', () => {
   it('posts {started, url, channel} to /app_sessions/new/{clientId}, URL-encoded, and returns the id', async () => {
