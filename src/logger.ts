@@ -5,11 +5,11 @@ import { createStoreFor } from './store'
 import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
 import { createRetry } from './retry'
 import { createSender } from './sender'
-import { linkUser as postLinkUser } from './session'
+import { linkUser as postLinkUser, logsPath } from './session'
 import { recoverOrphans } from './recovery'
 import { watchPage } from './lifecycle'
 import { captureConsole, captureErrors } from './capture'
-import { post } from './transport'
+import { delivered, post } from './transport'
 import { holdLock, lockName } from './lib/locks'
 import { safe, warnOnce } from './lib/console'
 
@@ -161,13 +161,13 @@ function startAgent(userConfig: LoggerConfig): Agent {
   function sendKeepalive(appSessionId: string, batch: SealedBatch): void {
     batch.keepalive = batch.attempted = true
     keepaliveBytes += batch.bytes
-    post(`${config.apiUrl}/app_sessions/${encodeURIComponent(appSessionId)}/logs`, batch.body, {
+    post(config.apiUrl + logsPath(appSessionId), batch.body, {
       headers: config.headers(),
       credentials: config.credentials,
       keepalive: true,
     })
       .then((answer) => {
-        if (answer.status < 300 || answer.status === 409) void outbox.settle(batch)
+        if (delivered(answer.status)) void outbox.settle(batch)
       })
       .catch(() => {})
       .finally(() => {

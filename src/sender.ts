@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from './config'
 import type { Outbox, SealedBatch } from './outbox'
 import type { RetryPolicy } from './retry'
-import { createAppSession, request } from './session'
+import { createAppSession, logsPath, request } from './session'
+import { delivered } from './transport'
 import { warnOnce } from './lib/console'
 
 export interface SenderOptions {
@@ -49,7 +50,7 @@ export function createSender(options: SenderOptions): Sender {
   async function send(appSessionId: string, batch: SealedBatch): Promise<number> {
     await batch.written
     batch.attempted = true
-    const answer = await request(retry, config, signal, `/app_sessions/${encodeURIComponent(appSessionId)}/logs`, batch.body)
+    const answer = await request(retry, config, signal, logsPath(appSessionId), batch.body)
     return answer.status
   }
 
@@ -59,8 +60,7 @@ export function createSender(options: SenderOptions): Sender {
       const batch = outbox.sealed[0] ?? (due() ? outbox.seal()?.batch : undefined)
       if (!batch) return
       const status = await send(appSessionId, batch)
-      if (status < 300 || status === 409) {
-        // 409: the server already holds a body for this index (an earlier try, or a keepalive copy).
+      if (delivered(status)) {
         await outbox.settle(batch)
       } else if (status === 404) {
         // The app session is gone: a new one gets every unacknowledged batch, renumbered from 0.

@@ -13,6 +13,9 @@ export class HornLoggerError extends Error {
   }
 }
 
+/** Path of an app session's logs endpoint, below `apiUrl`. */
+export const logsPath = (appSessionId: string) => `/app_sessions/${encodeURIComponent(appSessionId)}/logs`
+
 /**
  * One request through the retry policy: network errors and retryable
  * statuses go round again; any other status comes back as it is.

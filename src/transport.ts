@@ -13,6 +13,13 @@ export function classify(status: number): Verdict {
   return 'permanent'
 }
 
+/**
+ * Whether a logs request's answer settles its batch as delivered: a 2xx, or
+ * 409, which says the server already holds a body for that index (an earlier
+ * attempt whose answer was lost, or the keepalive copy sent at unload).
+ */
+export const delivered = (status: number) => classify(status) === 'ok' || status === 409
+
 /** Longest `Retry-After` honoured: a server asking for more is likely wrong. */
 const MAX_RETRY_AFTER_MS = 60 * 60 * 1000
 
