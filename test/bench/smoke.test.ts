@@ -35,19 +35,26 @@ describe('npm run bench --smoke', () => {
     for (const row of rows) expect(row.split(' | ')).toHaveLength(COLUMNS.length)
     const labels = rows.map((r) => r.slice(2).split(' | ')[0])
     expect(labels.map((l) => l.replace(/[\d,]+ calls/, 'N calls'))).toEqual(
-      (ROWS as Row[]).map(([, label]) => label.replace(/\{\w+\} calls/, 'N calls')),
+      (ROWS as Row[]).map(([, label]) => label.replace(/\{\w+\} calls/, 'N calls').replace('{throttle}', String(result.options.throttle))),
     )
     expect(result.markdown).toContain(result.table)
     expect(result.markdown).toMatch(/cores/)
     expect(result.markdown).toMatch(/Chromium \d+/)
+    expect(result.markdown).toMatch(/CPU 4× slower: burst: longest long task after the loop, ms \| \d/)
   })
 
   it('measures every contender, and horn-logger and Datadog in the same round', () => {
     const round = result.rounds[0]
     for (const name of ['horn', 'datadog', 'noop', 'console']) {
-      expect(round[name].perCallUs).toBeGreaterThan(0)
-      expect(round[name].loopMs).toBeGreaterThanOrEqual(0)
+      for (const key of ['perCallUs', 'earlyPerCallUs', 'perCallUs@slow', 'earlyPerCallUs@slow', 'peakHeapMB', 'peakHeapMB@slow']) {
+        expect(round[name][key], `${name} ${key}`).toBeGreaterThan(0)
+      }
+      // Measured, not left out: a number (0 when no task after the loop was long).
+      expect(round[name]['longestTaskAfterLoopMs@slow'], name).toBeTypeOf('number')
     }
+    // Hundreds of entries through a real agent take measurable time, throttled or not.
+    expect(round.horn.loopMs).toBeGreaterThan(0)
+    expect(round.horn['loopMs@slow']).toBeGreaterThan(0)
     expect(result.ratios.perCallUs).toBeGreaterThan(0)
     expect(result.ratios.bodyBytesPerEntry).toBeGreaterThan(0)
     expect(result.size.horn.gzipBytes).toBeGreaterThan(0)
