@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * `npm run build`, but only when dist/ is older than what it is built from
- * (src/, the build config, the installed dependencies), so `npm run demo`
+ * (src/, the build config, the locked dependencies), so `npm run demo`
  * starts at once when nothing changed. dist/integrity.json is written last by
  * a build that succeeded, so its time is the build's.
  *
@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const INPUTS = ['src', 'rollup.config.mjs', 'tsconfig.json', 'package.json', 'package-lock.json']
+const INPUTS = ['src', 'rollup.config.mjs', 'tsconfig.json', 'package-lock.json']
 
 /** Newest modification time under `path` (a file or a folder), 0 when it does not exist. */
 function newest(path) {
