@@ -105,13 +105,14 @@ describe('installed from the tarball', () => {
          const { id } = await api.appSessions.register('pack-node', { started: Date.now(), url: 'node:pack-test' })
          await api.appSessions.sendLog(id, { index: 0, time: Date.now(), data: ${JSON.stringify(messages['pack-node'] + '\n')} })
          const resolve = (s) => new URL(import.meta.resolve(s)).pathname
-         console.log(JSON.stringify({ node: process.versions.node, browser: resolve('horn-logger/browser'), script: resolve('horn-logger/script') }))`,
+         console.log(JSON.stringify({ node: process.versions.node, browser: resolve('horn-logger/browser'), script: resolve('horn-logger/script'), byPath: resolve('horn-logger/dist/horn-logger.min.js') }))`,
       ],
       { cwd: app, env: { ...process.env, API_URL: server.url }, timeout: 30_000 },
     )
-    const resolved = JSON.parse(child.stdout) as { node: string; browser: string; script: string }
+    const resolved = JSON.parse(child.stdout) as { node: string; browser: string; script: string; byPath: string }
     expect(Number(resolved.node.split('.')[0])).toBeGreaterThanOrEqual(20)
     expect(resolved.script).toBe(join(app, 'node_modules/horn-logger/dist/horn-logger.min.js'))
+    expect(resolved.byPath).toBe(resolved.script)
     expect(resolved.browser).toBe(join(app, 'node_modules/horn-logger/dist/horn-logger.browser.mjs'))
 
     // (1) A bundler: rollup resolves `horn-logger` and its dependencies from the app's node_modules only.
