@@ -42,6 +42,13 @@ const builds = [
     // ES2021 keeps `??=` as written: the bundle needs no more than p-retry (`??=`, `Object.hasOwn`) already does.
     plugins: [noNetworkErrorSniffing, nodeResolve({ browser: true }), ts('ES2021'), terser(terserOptions)],
   },
+  // `horn-logger/browser`: the ES build with idb-keyval and p-retry inside, for a
+  // plain <script type="module"> (no bundler resolves bare imports there).
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/horn-logger.browser.mjs', format: 'es', sourcemap: true },
+    plugins: [noNetworkErrorSniffing, nodeResolve({ browser: true }), ts('ES2021'), terser(terserOptions)],
+  },
   {
     input: 'src/index.ts',
     external,

@@ -736,6 +736,15 @@ Ctrl+C to stop.`)
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // Exit with the parent (e.g. `npm run demo` stopped by its pid), so no orphan keeps the port.
+  const parent = process.ppid
+  setInterval(() => {
+    try {
+      process.kill(parent, 0)
+    } catch (err) {
+      if (/** @type {NodeJS.ErrnoException} */ (err).code === 'ESRCH') void stop()
+    }
+  }, 500).unref()
 }
 
 const isMain = (() => {

@@ -1,5 +1,5 @@
 /**
- * `horn-logger/api`: a small typed client for the Horn REST API (SPEC section 1).
+ * `horn-logger/api`: a small typed client for the Horn REST API (docs/protocol.md lists its calls).
  *
  * Its own entry point, imported by nothing in the agent, so the script-tag
  * build does not grow by a byte. One file: the request core, the three
@@ -58,7 +58,7 @@ export interface CallOptions {
 }
 
 // ---------------------------------------------------------------------------
-// Wire types (SPEC section 1). Timestamps are milliseconds since the epoch.
+// Wire types (docs/protocol.md, "The Horn REST API"). Timestamps are milliseconds since the epoch.
 // ---------------------------------------------------------------------------
 
 /** A list answer: one page of `results` out of `total`. */
@@ -116,7 +116,7 @@ export interface LogRequest {
 }
 
 /**
- * A user linked to an app session. The SPEC does not list its fields; servers
+ * A user linked to an app session. The API reference does not list its fields; servers
  * send at least the participant fields (the reference server adds `linked`,
  * when the user was first linked).
  */

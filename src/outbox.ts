@@ -98,6 +98,8 @@ export interface Outbox {
   clear(): Promise<void>
 }
 
+// Stored layout 1. Tabs of older and newer releases share the database: a release that
+// changes a record's shape takes new prefixes (docs/protocol.md, "Versioning of the stored layout").
 const pad = (n: number) => String(n).padStart(10, '0')
 export const recordKey = (id: string) => `i:${id}`
 const chunkPrefix = (id: string) => `c:${id}:`

@@ -19,7 +19,7 @@ export function warnOnce(message: string): void {
 
 /**
  * Wraps a function so that nothing it throws reaches the caller: an agent
- * never throws into its host (SPEC 4.1).
+ * never throws into its host (README, "Delivery guarantees" 1).
  */
 export function safe<A extends unknown[], R>(fn: (...args: A) => R, fallback?: R): (...args: A) => R {
   return (...args: A): R => {
