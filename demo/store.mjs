@@ -51,6 +51,8 @@ const WRITE_RETRY_AFTER_S = 5
 /** Marks the database as ours, so a wrong `--data` path is refused instead of written into. */
 const APP_ID = 'horn-demo-store'
 const SCHEMA_VERSION = 2
+/** How long a write waits for a lock another process holds before it fails as a 503. */
+const BUSY_TIMEOUT_MS = 250
 const DEFAULT_IMG_SIZE = 64
 
 const SCHEMA = `
@@ -165,7 +167,8 @@ export function createStore(options) {
     const file = dataFile ?? ':memory:'
     try {
       if (dataFile) mkdirSync(path.dirname(dataFile), { recursive: true })
-      const d = new Database(file)
+      // Only another process can hold the lock; waiting for it blocks every request (the calls are synchronous), so not for long.
+      const d = new Database(file, { timeout: BUSY_TIMEOUT_MS })
       try {
         // Reading the header first: a file that is not SQLite fails here, before anything is written.
         const tables = /** @type {{ name: string }[]} */ (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all())
@@ -180,7 +183,6 @@ export function createStore(options) {
           d.pragma('journal_mode = WAL')
           d.pragma(`synchronous = ${options.syncFull ? 'FULL' : 'NORMAL'}`)
         }
-        d.pragma('foreign_keys = ON')
         if (tables.length === 0) {
           d.transaction(() => {
             d.exec(SCHEMA)
