@@ -961,3 +961,197 @@ describe('command line', () => {
     expect(bad.output()).toContain('usage:')
   })
 })
+
+describe('access: every read needs a token, and sees only what the caller may', () => {
+  let ids: Record<string, string>
+  beforeEach(async () => {
+    await use()
+    ids = {
+      blue: await ctx.register({ channel: BLUE }), // alice owns Blue, bob operates it
+      help: await ctx.register({ channel: HELP }, 'support-widget'), // dave hosts Support Desk
+      none: await ctx.register(), // no channel
+      carols: await ctx.register(), // linked to carol below
+    }
+    await ctx.call('POST', `/app_sessions/${ids.carols}/link/user`, { headers: auth('carol') })
+  })
+  const visible = async (who: string) => {
+    const r = await ctx.call('GET', '/app_sessions?limit=100', { headers: auth(who) })
+    expect(r.status, r.text).toBe(200)
+    return (r.json.results as { id: string }[]).map((a) => Object.entries(ids).find(([, v]) => v === a.id)?.[0]).sort()
+  }
+
+  it('answers 401 to app session reads without a token or with an unknown one', async () => {
+    for (const p of ['/app_sessions', `/app_sessions/${ids.blue}`, `/app_sessions/${ids.blue}/logs`]) {
+      const r = await ctx.call('GET', p, { headers: {} })
+      expectError(r, 401)
+      expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/)
+      expectError(await ctx.call('GET', p, { headers: { Authorization: 'Bearer demo-mallory' } }), 401)
+    }
+  })
+
+  it('lists the app sessions linked to the caller and those of channels the caller operates; support staff see all', async () => {
+    expect(await visible('alice')).toEqual(['blue'])
+    expect(await visible('bob')).toEqual(['blue'])
+    expect(await visible('dave')).toEqual(['help'])
+    expect(await visible('carol')).toEqual(['carols']) // a participant everywhere: only her own
+    expect(await visible('support')).toEqual(['blue', 'carols', 'help', 'none'])
+    // Filters narrow within what the caller sees, and total counts only that.
+    expect((await ctx.call('GET', `/app_sessions?channel=${HELP}`, { headers: auth('alice') })).json).toEqual({ total: 0, results: [] })
+  })
+
+  it("answers 404 for another's app session and its log, as for an unknown id", async () => {
+    await ctx.sendLog(ids.help, { index: 0, time: 1, data: 'secret\n' })
+    const one = await ctx.call('GET', `/app_sessions/${ids.help}`, { headers: auth('alice') })
+    const log = await ctx.call('GET', `/app_sessions/${ids.help}/logs`, { headers: auth('alice') })
+    expect(expectError(one, 404)).toBe(`unknown app session "${ids.help}"`)
+    expectError(log, 404)
+    expect(log.text).not.toContain('secret')
+    expect((await ctx.call('GET', `/app_sessions/${ids.help}/logs`, { headers: auth('dave') })).text).toBe('secret\n')
+    expect((await ctx.call('GET', `/app_sessions/${ids.carols}`, { headers: auth('carol') })).status).toBe(200)
+  })
+
+  it('linking a user makes the app session theirs to read', async () => {
+    expectError(await ctx.call('GET', `/app_sessions/${ids.none}`, { headers: auth('carol') }), 404)
+    await ctx.call('POST', `/app_sessions/${ids.none}/link/user`, { headers: auth('carol') })
+    expect((await ctx.call('GET', `/app_sessions/${ids.none}`, { headers: auth('carol') })).status).toBe(200)
+  })
+
+  it.each([
+    ['/sessions/sess_blue_01', 'carol'],
+    ['/sessions/sess_blue_01/participants', 'dave'],
+    ['/sessions/sess_blue_01/recordings', 'support'],
+    ['/sessions/sess_help_01', 'alice'],
+    [`/channels/${BLUE}/participants`, 'dave'],
+    [`/channels/${HELP}/participants`, 'alice'],
+  ])('GET %s: 401 without a token, 403 for %s (not an operator of its channel)', async (p, who) => {
+    expectError(await ctx.call('GET', p, { headers: {} }), 401)
+    expect(expectError(await ctx.call('GET', p, { headers: auth(who) }), 403)).toMatch(/operator/)
+  })
+
+  it('lets an operator of the channel read its sessions and participants', async () => {
+    expect((await ctx.call('GET', '/sessions/sess_blue_01', { headers: auth('bob') })).status).toBe(200)
+    expect((await ctx.call('GET', '/sessions/sess_help_01/recordings', { headers: auth('dave') })).status).toBe(200)
+    expect((await ctx.call('GET', `/channels/${TOWN}/participants`, { headers: auth('alice') })).status).toBe(200)
+  })
+
+  it("the agent's three calls need no user token (link/user authenticates whoever it links)", async () => {
+    const r = await ctx.call('POST', '/app_sessions/new/conference-ui', { body: { started: 1, url: 'u' } })
+    expect(r.status).toBe(200)
+    expect((await ctx.sendLog(r.json.id, { index: 0, time: 1, data: 'x\n' })).status).toBe(200)
+    expect((await ctx.call('POST', `/app_sessions/${r.json.id}/link/user`, { headers: auth('bob') })).status).toBe(200)
+  })
+})
+
+describe('bounds and bad input', () => {
+  it('answers 400 to JSON nested deeper than 8 levels, counting only outside strings', async () => {
+    await use()
+    const id = await ctx.register()
+    const deep = `{"time":1,"index":0,"data":"x\\n","extra":${'['.repeat(8)}1${']'.repeat(8)}}`
+    expect(expectError(await ctx.call('POST', `/app_sessions/${id}/logs`, { body: deep }), 400)).toMatch(/nests deeper than 8/)
+    const inString = JSON.stringify({ time: 1, index: 0, data: `${'[{'.repeat(50)}"\\\n` })
+    expect((await ctx.call('POST', `/app_sessions/${id}/logs`, { body: inString })).status).toBe(200)
+    expect(ctx.horn.state.logs(id)).toBe(`${'[{'.repeat(50)}"\\\n`)
+    expectError(await ctx.call('POST', '/app_sessions/new/x', { body: `{"started":1,"url":"u","c":${'{"a":'.repeat(9)}1${'}'.repeat(9)}}` }), 400)
+  })
+
+  it('survives a few hundred oversized and deeply nested bodies, and keeps answering the others', async () => {
+    await use()
+    const id = await ctx.register()
+    const oversized = JSON.stringify({ time: 1, index: 0, data: 'x'.repeat(300 * 1024) })
+    const nested = `{"time":1,"index":0,"data":${'['.repeat(60_000)}${']'.repeat(60_000)}}` // 120 KB: also over the limit
+    const nestedSmall = `{"time":1,"index":0,"data":"x","n":${'['.repeat(30_000)}${']'.repeat(30_000)}}` // 60 KB: under it
+    const statuses = new Map<number, number>()
+    let good = 0
+    const ROUNDS = 50
+    for (let round = 0; round < ROUNDS; round++) {
+      const answers = await Promise.all([
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: oversized }),
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: nested }),
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: nestedSmall }),
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: nestedSmall }),
+        ctx.call('POST', '/app_sessions/new/x', { body: nestedSmall }),
+        ctx.sendLog(id, { time: 1, index: round, data: `ok ${round}\n` }),
+      ])
+      for (const a of answers.slice(0, 5)) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)
+      if (answers[5].status === 200) good++
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 413: 2 * ROUNDS, 400: 3 * ROUNDS })
+    expect(good).toBe(ROUNDS)
+    expect(ctx.horn.state.batches(id)).toHaveLength(ROUNDS)
+    expect(ctx.horn.state.appSessions()).toHaveLength(1)
+    expect((await ctx.call('GET', `/app_sessions/${id}/logs`)).text.split('\n')).toHaveLength(ROUNDS + 1)
+  })
+
+  it('answers 507 (with Retry-After) past the per app session quota; other app sessions and retries still pass', async () => {
+    await use({ appSessionQuota: 2000 })
+    const a = await ctx.register()
+    const b = await ctx.register()
+    const line = 'x'.repeat(600)
+    for (let i = 0; i < 2; i++) expect((await ctx.sendLog(a, { time: 1, index: i, data: line })).status).toBe(200)
+    const full = await ctx.sendLog(a, { time: 1, index: 2, data: line })
+    expect(expectError(full, 507)).toMatch(/quota of 2000 bytes/)
+    expect(full.headers.get('retry-after')).toBe('60')
+    expect((await ctx.sendLog(a, { time: 1, index: 1, data: line })).json).toEqual({ index: 1, duplicate: true }) // a retry of what it holds
+    expect((await ctx.sendLog(b, { time: 1, index: 0, data: line })).status).toBe(200)
+    expect(ctx.horn.state.batches(a)).toHaveLength(2)
+  })
+
+  it('answers 507 past the total quota, to registrations and batches alike, and frees it on reset', async () => {
+    await use({ totalQuota: 3000 })
+    const a = await ctx.register()
+    expect((await ctx.sendLog(a, { time: 1, index: 0, data: 'x'.repeat(2000) })).status).toBe(200)
+    expect(expectError(await ctx.sendLog(a, { time: 1, index: 1, data: 'x'.repeat(800) }), 507)).toMatch(/the store holds its quota/)
+    let refused = 0
+    for (let i = 0; i < 10; i++) if ((await ctx.call('POST', '/app_sessions/new/x', { body: { started: 1, url: 'u'.repeat(100) } })).status === 507) refused++
+    expect(refused).toBeGreaterThan(0)
+    expect(ctx.horn.state.usage().totalBytes).toBeLessThanOrEqual(3000)
+    ctx.horn.controls.reset()
+    expect(await ctx.register()).toBeTypeOf('string')
+  })
+
+  it('answers 415 to a body that is not declared JSON (a cross-site form or no-cors request), on every call that takes one', async () => {
+    await use()
+    const id = await ctx.register()
+    const body = JSON.stringify({ time: 1, index: 0, data: 'x\n' })
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp']) {
+      expectError(await ctx.call('POST', `/app_sessions/${id}/logs`, { body, headers: { 'Content-Type': type } }), 415)
+      expectError(await ctx.call('POST', '/app_sessions/new/x', { body: '{"started":1,"url":"u"}', headers: { 'Content-Type': type } }), 415)
+    }
+    // fetch() without a type sends a string body as text/plain: refused too.
+    expect((await fetch(`${ctx.url}/app_sessions/${id}/logs`, { method: 'POST', body })).status).toBe(415)
+    expect(ctx.horn.state.batches(id)).toEqual([])
+    expect((await ctx.call('POST', `/app_sessions/${id}/logs`, { body, headers: { 'Content-Type': 'Application/JSON; charset=utf-8' } })).status).toBe(200)
+  })
+
+  it('takes bodiless calls without a type (the agent links a user with no body), but not a body smuggled into them', async () => {
+    await use()
+    const id = await ctx.register()
+    expect((await fetch(`${ctx.url}/app_sessions/${id}/link/user`, { method: 'POST', headers: auth('alice') })).status).toBe(200)
+    expect((await fetch(`${ctx.url}/app_sessions/${id}/link/user`, { method: 'POST', headers: { ...JSON_TYPE, ...auth('bob') } })).status).toBe(200)
+    expectError(await ctx.call('POST', `/app_sessions/${id}/link/user`, { body: 'x=1', headers: { ...auth('carol'), 'Content-Type': 'text/plain' } }), 415)
+    expect((await fetch(`${ctx.url}/channels/${BLUE}/session`, { method: 'DELETE', headers: auth('alice') })).status).toBe(200)
+    expect(ctx.horn.state.appSession(id).users.map((u: { handle: string }) => u.handle)).toEqual(['alice', 'bob'])
+  })
+})
+
+describe('POST /_demo/app_sessions/{id}/channel (the demo page joined a channel)', () => {
+  beforeEach(() => use())
+
+  it("adds the channel and its active session once each, so the channel's operators and filters find it", async () => {
+    const id = await ctx.register({ channel: TOWN })
+    const r = await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: { channel: BLUE } })
+    expect(r.json).toEqual({ channels: [TOWN, BLUE], channelsSessions: ['sess_blue_03'] })
+    await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: { channel: BLUE } })
+    expect(ctx.horn.state.appSession(id)).toMatchObject({ channels: [TOWN, BLUE], channelsSessions: ['sess_blue_03'] })
+    expect((await ctx.call('GET', `/app_sessions?channel=${BLUE}`)).json.total).toBe(1)
+    expect((await ctx.call('GET', `/app_sessions/${id}`, { headers: auth('bob') })).status).toBe(200) // bob operates Blue
+  })
+
+  it('refuses an unknown app session, a missing channel and a body not declared JSON', async () => {
+    const id = await ctx.register()
+    expectError(await ctx.call('POST', '/_demo/app_sessions/nope/channel', { body: { channel: BLUE } }), 404)
+    expectError(await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: {} }), 400)
+    expectError(await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: JSON.stringify({ channel: BLUE }), headers: { 'Content-Type': 'text/plain' } }), 415)
+    expect(ctx.horn.state.appSession(id).channels).toEqual([])
+  })
+})
