@@ -340,6 +340,7 @@ export function createStore(options) {
    * @param {{ clientId: string, started: number, url: string, channel?: string }} input
    */
   function registerAppSession(input) {
+    /** @type {string[]} */
     const channelsSessions = []
     if (input.channel !== undefined) {
       const active = activeSession(input.channel)
@@ -392,7 +393,7 @@ export function createStore(options) {
     const result = write(() => {
       const s = stmts()
       const r = appSessionRow(id)
-      const index = batch.index ?? /** @type {{ m: number | null }} */ (s.maxIndex.get(id)).m + 1
+      const index = batch.index ?? (/** @type {{ m: number | null }} */ (s.maxIndex.get(id)).m ?? -1) + 1
       const stored = /** @type {{ body: string } | undefined} */ (s.batch.get(id, index))
       if (stored) {
         if (stored.body === body) return { index, duplicate: true }

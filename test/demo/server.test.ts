@@ -183,7 +183,9 @@ describe('POST and GET /app_sessions/{id}/logs', () => {
     expect(msg).toMatch(/bytes/)
   })
 
-  it('gives a batch without index the next index after the highest stored', async () => {
+  it('gives a batch without index the next index after the highest stored (0 when there is none)', async () => {
+    const first = await ctx.register()
+    expect((await ctx.sendLog(first, { time: 1, data: 'a\n' })).json).toEqual({ index: 0, duplicate: false })
     const id = await ctx.register()
     await ctx.sendLog(id, { index: 4, time: 1, data: 'b\n' })
     const r = await ctx.sendLog(id, { time: 2, data: 'c\n' })
