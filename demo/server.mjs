@@ -419,10 +419,15 @@ export function createHornServer(options = {}) {
     return store.getAppSession(id)
   }
 
-  /** A state-changing demo call from a page on an origin CORS does not allow (a `no-cors` request) is refused. @param {http.IncomingMessage} req */
+  /**
+   * A control call from a page on another origin that CORS does not allow (a `no-cors` form post) is refused;
+   * the server's own pages (same origin) and tools that send no Origin (curl) pass.
+   * @param {http.IncomingMessage} req
+   */
   function sameSiteOnly(req) {
     const origin = req.headers.origin
-    if (origin !== undefined && (origin === 'null' || !allowOrigin(origin))) throw new HttpError(403, `origin ${origin} may not call the control routes`)
+    if (origin === undefined || origin === `http://${req.headers.host}`) return
+    if (origin === 'null' || !allowOrigin(origin)) throw new HttpError(403, `origin ${origin} may not call the control routes`)
   }
 
   /** @param {http.IncomingMessage} req */

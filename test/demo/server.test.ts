@@ -715,6 +715,12 @@ describe('fault injection', () => {
     expect((await ctx.call('POST', '/_control/reset', { headers: { Origin: ctx.url } })).status).toBe(200)
   })
 
+  it("lets the server's own pages call the control routes even when CORS allows only another origin", async () => {
+    await use({ faultControls: true, corsOrigin: 'https://app.example' })
+    expect((await ctx.call('POST', '/_control/logs-down?seconds=1', { headers: { Origin: ctx.url } })).status).toBe(200)
+    expectError(await ctx.call('POST', '/_control/logs-down?seconds=1', { headers: { Origin: 'http://127.0.0.1:1' } }), 403)
+  })
+
   it('controls.logsDown(N) answers 503 with Retry-After on the logs endpoint only, for N seconds', async () => {
     const id = await ctx.register()
     expect(ctx.horn.controls.logsDown(30)).toBe(T0 + 30_000)
