@@ -2,9 +2,11 @@
 /**
  * The reference Horn server behind `npm run demo`: every call of SPEC section 1
  * (App Sessions and Sessions) at the SPEC paths, on Node's own `http` module,
- * plus fault injection for trying the agent, and the demo's static files.
+ * with SQLite storage (a 2xx only once the write is committed), bounds on what
+ * a client may send or store, the Horn access rules, fault injection for trying
+ * the agent (only when asked for), and the demo's static files.
  *
- *   node demo/server.mjs [--data FILE] [--fail-rate 0.3] [--latency 200] [--cors-origin URL]
+ *   node demo/server.mjs [--data FILE] [--fault-controls] [--fail-rate 0.3] [--latency 200] [--cors-origin URL]
  *
  * Tests import `createHornServer` and listen on port 0.
  */
@@ -13,12 +15,17 @@ import { createReadStream, promises as fsp, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createStore, loadFixture, HttpError } from './store.mjs'
+import { createStore, loadFixture, HttpError, DEFAULT_APP_SESSION_QUOTA, DEFAULT_TOTAL_QUOTA } from './store.mjs'
 
 const DEMO_DIR = path.dirname(fileURLToPath(import.meta.url))
-const ONE_MIB = 1024 * 1024
-/** Sixteen times the agent's 64 KiB batch ceiling: anything bigger is a bug or abuse. */
-const DEFAULT_BODY_LIMIT = ONE_MIB
+const ONE_KIB = 1024
+const ONE_MIB = 1024 * ONE_KIB
+/** The agent's batches stay under 60 KiB (a keepalive request's budget): more is a bug or abuse. */
+const DEFAULT_BODY_LIMIT = 64 * ONE_KIB
+/** The agent's bodies are flat objects; deep nesting is only ever an attack on the parser. */
+const MAX_JSON_DEPTH = 8
+/** `GET .../logs` reads and writes this many batches at a time, waiting for the socket between pages. */
+const LOG_PAGE_BATCHES = 64
 /** Past this much discarded body we stop draining an oversized request and drop the connection. */
 const DRAIN_LIMIT = 64 * ONE_MIB
 const DEFAULT_PAGE_SIZE = 50
@@ -30,6 +37,8 @@ const MAX_IMG_SIZE = 4096
 const REQUEST_LOG_SIZE = 2000
 /** First path segments that belong to the API; everything else is a static file. */
 const API_ROOTS = new Set(['app_sessions', 'sessions', 'channels', '_control', '_demo'])
+/** Methods whose body, if any, must be declared JSON: a cross-site form or `no-cors` request cannot send that type. */
+const BODY_METHODS = new Set(['POST', 'DELETE', 'PUT', 'PATCH'])
 const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/
 const DEFAULT_ALLOW_HEADERS = ['Content-Type', 'Authorization']
 const EXPOSE_HEADERS = 'Retry-After, X-Horn-Batch-Count, X-Horn-Duplicate'
@@ -47,16 +56,25 @@ export const DEMO_CSP = "default-src 'self'; img-src 'self' data:; style-src 'se
  *   LogsVerdict | Promise<LogsVerdict>} OnLogs
  *
  * @typedef {object} HornServerOptions
- * @property {string} [dataFile] Persist app sessions, logs and ended sessions to this JSON file (written
- *   atomically); read by `listen()`. Default: memory only.
+ * @property {string} [dataFile] Keep app sessions, logs, links, conflicts and ended sessions in this SQLite
+ *   database (WAL mode; created if missing, refused if it is not ours); opened by `listen()`. Every write is
+ *   committed before its 2xx. Default: an in-memory SQLite database (same code, nothing kept).
+ * @property {boolean} [syncFull] `synchronous = FULL`: a committed write also survives a power cut (an fsync per
+ *   commit). Default false (`NORMAL`: survives the process being killed).
+ * @property {number} [appSessionQuota] Bytes one app session may hold (its bodies, its registration); past it
+ *   507. Default 32 MiB.
+ * @property {number} [totalQuota] Bytes the whole store may hold; past it 507. Default 512 MiB.
+ * @property {boolean} [faultControls] Serve `/_control/*` (fault injection and reset over HTTP). The in-process
+ *   `controls` are there either way. Default false.
  * @property {string | import('./store.mjs').Fixture} [fixture] A fixture path or object. Default: `demo/fixture.json`.
  * @property {number} [failRate] 0..1: the share of `POST /app_sessions/...` calls answered 503 at random. Default 0.
  * @property {number} [latencyMs] Delay before every API answer (not control, demo or static routes). Default 0.
  * @property {string | string[] | ((origin: string) => boolean)} [corsOrigin] Origins allowed by CORS (with
- *   credentials, so the origin is echoed); `'*'` allows any. Default: any loopback origin
- *   (http://127.0.0.1:*, http://localhost:*, http://[::1]:*), which covers the demo's own.
+ *   credentials, so the origin is echoed); `'*'` answers a literal `*` without credentials. The `null` origin
+ *   (sandboxed frames, `file:`) is never allowed. Default: any loopback origin (http://127.0.0.1:*,
+ *   http://localhost:*, http://[::1]:*), which covers the demo's own.
  * @property {string[]} [corsAllowHeaders] Default `['Content-Type', 'Authorization']`.
- * @property {number} [bodyLimit] Request bodies over this many bytes get 413. Default 1 MiB.
+ * @property {number} [bodyLimit] Request bodies over this many bytes get 413, without being buffered. Default 64 KiB.
  * @property {string} [publicDir] Served at `/`. Default `demo/public`.
  * @property {string | false} [contentSecurityPolicy] Sent with every HTML file of `publicDir`. Default: the demo
  *   pages' strict policy ({@link DEMO_CSP}) when `publicDir` is the default, none for a test's own folder (whose
@@ -81,6 +99,8 @@ export function createHornServer(options = {}) {
   const distDir = path.resolve(options.distDir ?? path.join(DEMO_DIR, '..', 'dist'))
   const csp = options.contentSecurityPolicy ?? (options.publicDir === undefined ? DEMO_CSP : false)
   const allowOrigin = originMatcher(options.corsOrigin)
+  /** `--cors-origin '*'`: a literal `*`, which browsers accept only without credentials. */
+  const anyOrigin = options.corsOrigin === '*' || (Array.isArray(options.corsOrigin) && options.corsOrigin.includes('*'))
   const allowHeaders = (options.corsAllowHeaders ?? DEFAULT_ALLOW_HEADERS).join(', ')
   const fixture = typeof options.fixture === 'object' ? options.fixture : loadFixture(options.fixture ?? path.join(DEMO_DIR, 'fixture.json'))
 
@@ -94,15 +114,14 @@ export function createHornServer(options = {}) {
   const store = createStore({
     fixture,
     dataFile: options.dataFile,
+    syncFull: options.syncFull,
+    quotas: { appSession: options.appSessionQuota ?? DEFAULT_APP_SESSION_QUOTA, total: options.totalQuota ?? DEFAULT_TOTAL_QUOTA },
     now,
     log,
     imageUrl: (kind, id, size) => `${baseUrl}/_demo/image/${kind}/${encodeURIComponent(String(id))}.svg?size=${size}`,
   })
   /** @type {{ method: string, path: string, status: number, time: number, ms: number, headers: http.IncomingHttpHeaders }[]} */
   const requests = []
-  /** @type {{ appSessionId: string, index: number, time: number }[]} */
-  const conflicts = []
-
   const routes = defineRoutes()
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -127,10 +146,14 @@ export function createHornServer(options = {}) {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Vary', 'Origin')
     const origin = req.headers.origin
-    const corsOk = typeof origin === 'string' && allowOrigin(origin)
+    const corsOk = typeof origin === 'string' && origin !== 'null' && allowOrigin(origin)
     if (corsOk) {
-      res.setHeader('Access-Control-Allow-Origin', origin)
-      res.setHeader('Access-Control-Allow-Credentials', 'true')
+      if (anyOrigin) {
+        res.setHeader('Access-Control-Allow-Origin', '*')
+      } else {
+        res.setHeader('Access-Control-Allow-Origin', origin)
+        res.setHeader('Access-Control-Allow-Credentials', 'true')
+      }
       res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS)
     }
     if (req.method === 'OPTIONS') {
@@ -169,7 +192,12 @@ export function createHornServer(options = {}) {
     }
 
     try {
-      const body = route.method === 'GET' ? '' : await readBody(req, res)
+      const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined
+      if (BODY_METHODS.has(route.method) && (route.body || hasBody) && !isJson(req.headers['content-type'])) {
+        req.resume() // discard what was sent, unread
+        throw new HttpError(415, `${route.method} ${url.pathname} takes a body of Content-Type: application/json`)
+      }
+      const body = route.method === 'GET' || !(route.body || hasBody) ? '' : await readBody(req, res)
       if (body === undefined) return // already answered 413
       if (route.api && settings.latencyMs > 0) await sleep(settings.latencyMs)
       if (route.api && route.method === 'POST' && segments[0] === 'app_sessions' && settings.failRate > 0 && random() < settings.failRate) {
@@ -231,17 +259,21 @@ export function createHornServer(options = {}) {
 
   function defineRoutes() {
     /** @typedef {{ req: http.IncomingMessage, res: http.ServerResponse, params: Record<string, string>, query: ReturnType<typeof queryReader>, body: string }} Ctx */
-    /** @type {{ method: string, segments: string[], api: boolean, handler: (ctx: Ctx) => unknown }[]} */
+    /** @type {{ method: string, segments: string[], api: boolean, body: boolean, handler: (ctx: Ctx) => unknown }[]} */
     const table = []
-    /** @param {string} spec "METHOD /path/:param" @param {(ctx: Ctx) => unknown} handler */
+    /**
+     * @param {string} spec "METHOD /path/:param", with " json" at the end when it takes a JSON body
+     * @param {(ctx: Ctx) => unknown} handler
+     */
     const on = (spec, handler) => {
-      const [method, p] = spec.split(' ')
+      const [method, p, takes] = spec.split(' ')
       const segments = p.split('/').slice(1)
-      table.push({ method, segments, api: !segments[0].startsWith('_'), handler })
+      table.push({ method, segments, api: !segments[0].startsWith('_'), body: takes === 'json', handler })
     }
 
     // ---- App Sessions ----
-    on('POST /app_sessions/new/:clientId', ({ res, params, body }) => {
+    // The agent's three calls need no user token (the seed's protocol); reads need one.
+    on('POST /app_sessions/new/:clientId json', ({ res, params, body }) => {
       const clientId = checkId(params.clientId, 'clientId')
       const input = parseJsonObject(body)
       const started = checkLong(input.started, 'started')
@@ -250,7 +282,7 @@ export function createHornServer(options = {}) {
       const appSession = store.registerAppSession({ clientId, started, url, channel })
       sendJson(res, 200, { id: appSession.id })
     })
-    on('POST /app_sessions/:id/logs', async ({ req, res, params, body }) => {
+    on('POST /app_sessions/:id/logs json', async ({ req, res, params, body }) => {
       const left = settings.logsDownUntil - now()
       if (left > 0) {
         throw new HttpError(503, `logs endpoint is down for ${Math.ceil(left / 1000)} more s (control)`, { 'Retry-After': String(Math.ceil(left / 1000)) })
@@ -268,27 +300,29 @@ export function createHornServer(options = {}) {
           return sendJson(res, verdict.status, verdict.body ?? { error: `answered ${verdict.status} by the onLogs hook` })
         }
       }
-      try {
-        const stored = store.addBatch(params.id, { time, data, index }, body)
-        res.setHeader('X-Horn-Duplicate', String(stored.duplicate))
-        sendJson(res, 200, stored)
-      } catch (err) {
-        if (err instanceof HttpError && err.status === 409) conflicts.push({ appSessionId: params.id, index: /** @type {number} */ (index), time: now() })
-        throw err
-      }
+      // Committed when addBatch returns: only then the 2xx.
+      const stored = store.addBatch(params.id, { time, data, index }, body)
+      res.setHeader('X-Horn-Duplicate', String(stored.duplicate))
+      sendJson(res, 200, stored)
     })
-    on('GET /app_sessions/:id/logs', ({ res, params }) => {
-      const text = store.logText(params.id)
-      res.setHeader('X-Horn-Batch-Count', String(store.getAppSession(params.id).batchCount))
-      send(res, 200, 'text/plain; charset=utf-8', text)
+    on('GET /app_sessions/:id/logs', async ({ req, res, params }) => {
+      const appSession = readableAppSession(req, params.id)
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Horn-Batch-Count': String(appSession.batchCount) })
+      // Streamed a page of batches at a time: a large log is never held whole, and a slow reader holds back the reads.
+      for (const page of store.logPages(params.id, LOG_PAGE_BATCHES)) {
+        if (!res.write(page.join(''))) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
+        if (res.destroyed) return
+      }
+      res.end()
     })
     on('POST /app_sessions/:id/link/user', ({ req, res, params }) => {
       const user = authenticate(req)
       sendJson(res, 200, store.linkUser(params.id, user))
     })
-    on('GET /app_sessions/:id', ({ res, params }) => sendJson(res, 200, store.getAppSession(params.id)))
-    on('GET /app_sessions', ({ res, query }) => {
-      sendJson(res, 200, store.listAppSessions({
+    on('GET /app_sessions/:id', ({ req, res, params }) => sendJson(res, 200, readableAppSession(req, params.id)))
+    on('GET /app_sessions', ({ req, res, query }) => {
+      const caller = authenticate(req)
+      sendJson(res, 200, store.listAppSessions(caller, {
         ...query.page(),
         user: query.string('user'),
         channelSession: query.string('channelSession'),
@@ -304,11 +338,13 @@ export function createHornServer(options = {}) {
     const endSession = ({ req, res, params }) => sendJson(res, 200, store.endActiveSession(authenticate(req), params.uuid, params.sessionId))
     on('DELETE /channels/:uuid/session', endSession)
     on('DELETE /channels/:uuid/session/:sessionId', endSession)
-    on('GET /sessions/:id', ({ res, params, query }) => sendJson(res, 200, store.getSession(params.id, query.imgSize())))
-    on('GET /sessions/:id/participants', ({ res, params, query }) => sendJson(res, 200, store.sessionParticipants(params.id, query.imgSize())))
-    on('GET /sessions/:id/recordings', ({ res, params }) => sendJson(res, 200, store.sessionRecordings(params.id)))
-    on('GET /channels/:uuid/participants', ({ res, params, query }) => {
-      sendJson(res, 200, store.channelParticipants(params.uuid, { ...query.page(), search: query.string('search'), imgSize: query.imgSize() }))
+    // Every Sessions call: at least operator of the channel (401 without a token, 403 for another's channel).
+    on('GET /sessions/:id', ({ req, res, params, query }) => sendJson(res, 200, store.getSession(authenticate(req), params.id, query.imgSize())))
+    on('GET /sessions/:id/participants', ({ req, res, params, query }) => sendJson(res, 200, store.sessionParticipants(authenticate(req), params.id, query.imgSize())))
+    on('GET /sessions/:id/recordings', ({ req, res, params }) => sendJson(res, 200, store.sessionRecordings(authenticate(req), params.id)))
+    on('GET /channels/:uuid/participants', ({ req, res, params, query }) => {
+      const caller = authenticate(req)
+      sendJson(res, 200, store.channelParticipants(caller, params.uuid, { ...query.page(), search: query.string('search'), imgSize: query.imgSize() }))
     })
     on('GET /sessions', ({ req, res, query }) => {
       const caller = authenticate(req)
@@ -327,23 +363,35 @@ export function createHornServer(options = {}) {
     })
 
     // ---- control (fault injection) and demo helpers: not part of the Horn API ----
-    on('GET /_control', ({ res }) => sendJson(res, 200, settingsView()))
-    on('POST /_control/logs-down', ({ res, query }) => {
-      const seconds = query.number('seconds', 0, 86_400)
-      if (seconds === undefined) throw new HttpError(400, 'seconds is required, e.g. ?seconds=30')
-      controls.logsDown(seconds)
-      sendJson(res, 200, settingsView())
-    })
-    on('POST /_control/config', ({ res, query }) => {
-      const failRate = query.number('failRate', 0, 1)
-      const latencyMs = query.number('latencyMs', 0, 60_000)
-      if (failRate !== undefined) settings.failRate = failRate
-      if (latencyMs !== undefined) settings.latencyMs = latencyMs
-      sendJson(res, 200, settingsView())
-    })
-    on('POST /_control/reset', ({ res }) => {
-      controls.reset()
-      sendJson(res, 200, settingsView())
+    // Only with `faultControls` (`--fault-controls`): anyone who reaches the port could otherwise wipe the store.
+    if (options.faultControls) {
+      on('GET /_control', ({ res }) => sendJson(res, 200, settingsView()))
+      on('POST /_control/logs-down', ({ req, res, query }) => {
+        sameSiteOnly(req)
+        const seconds = query.number('seconds', 0, 86_400)
+        if (seconds === undefined) throw new HttpError(400, 'seconds is required, e.g. ?seconds=30')
+        controls.logsDown(seconds)
+        sendJson(res, 200, settingsView())
+      })
+      on('POST /_control/config', ({ req, res, query }) => {
+        sameSiteOnly(req)
+        const failRate = query.number('failRate', 0, 1)
+        const latencyMs = query.number('latencyMs', 0, 60_000)
+        if (failRate !== undefined) settings.failRate = failRate
+        if (latencyMs !== undefined) settings.latencyMs = latencyMs
+        sendJson(res, 200, settingsView())
+      })
+      on('POST /_control/reset', ({ req, res }) => {
+        sameSiteOnly(req)
+        controls.reset()
+        sendJson(res, 200, settingsView())
+      })
+    }
+    // The demo page joined a channel: Horn's backend learns that from its own signalling; the demo page says so.
+    on('POST /_demo/app_sessions/:id/channel json', ({ res, params, body }) => {
+      const channel = checkString(parseJsonObject(body).channel, 'channel', MAX_ID_CHARS)
+      const a = store.joinChannel(params.id, channel)
+      sendJson(res, 200, { channels: a.channels, channelsSessions: a.channelsSessions })
     })
     on('GET /_demo/users', ({ res }) => sendJson(res, 200, store.users()))
     on('GET /_demo/channels', ({ res }) => sendJson(res, 200, store.channels()))
@@ -352,12 +400,34 @@ export function createHornServer(options = {}) {
       const id = params.file.replace(/\.svg$/, '')
       let label
       if (params.kind === 'person' && /^\d+$/.test(id)) label = store.people(Number(id)).handle
-      else if (params.kind === 'session') label = store.getSession(id, undefined).name
+      else if (params.kind === 'session') label = store.sessionName(id)
       else throw new HttpError(404, `no image ${params.kind}/${params.file}`)
       res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
       send(res, 200, 'image/svg+xml', avatarSvg(label, size))
     })
     return table
+  }
+
+  /**
+   * The app session, if the caller may read it (support staff: all; others: linked to them, or of a channel
+   * they operate). Another's app session is a 404, as an unknown one: ids are not confirmed to strangers.
+   * @param {http.IncomingMessage} req @param {string} id
+   */
+  function readableAppSession(req, id) {
+    const caller = authenticate(req)
+    if (!store.canRead(caller, id)) throw new HttpError(404, `unknown app session "${id}"`)
+    return store.getAppSession(id)
+  }
+
+  /**
+   * A control call from a page on another origin that CORS does not allow (a `no-cors` form post) is refused;
+   * the server's own pages (same origin) and tools that send no Origin (curl) pass.
+   * @param {http.IncomingMessage} req
+   */
+  function sameSiteOnly(req) {
+    const origin = req.headers.origin
+    if (origin === undefined || origin === `http://${req.headers.host}`) return
+    if (origin === 'null' || !allowOrigin(origin)) throw new HttpError(403, `origin ${origin} may not call the control routes`)
   }
 
   /** @param {http.IncomingMessage} req */
@@ -401,6 +471,8 @@ export function createHornServer(options = {}) {
     createReadStream(file).on('error', () => res.destroy()).pipe(res)
 
     function notFound() {
+      // Browsers ask for it on their own; the demo has none, and a 404 in every console is noise.
+      if (segments.length === 1 && segments[0] === 'favicon.ico') return res.writeHead(204, { 'Cache-Control': 'max-age=86400' }).end()
       const hint = inDist ? ' (run `npm run build` to make dist/)' : segments.join('/') === '' ? ' (the demo pages are not in demo/public/ yet)' : ''
       send(res, 404, 'text/plain; charset=utf-8', `not found: /${segments.join('/')}${hint}\n`)
     }
@@ -433,12 +505,11 @@ export function createHornServer(options = {}) {
     reset() {
       store.reset()
       requests.length = 0
-      conflicts.length = 0
       settings.failRate = 0
       settings.latencyMs = 0
       settings.logsDownUntil = 0
     },
-    /** Write the `--data` file now. */
+    /** Nothing to do: every write is committed before it is answered. Kept for callers of the JSON-file store. */
     flush: () => store.flush(),
   }
 
@@ -463,8 +534,12 @@ export function createHornServer(options = {}) {
     sessions: () => store.sessions(),
     /** The last 2000 answered requests, oldest first: `{ method, path, status, time, ms, headers }`. */
     requests,
-    /** Every 409: a different body for an already stored index. */
-    conflicts,
+    /** The latest 409s (a different body for an already stored index), oldest first: `{ appSessionId, index, time }`. */
+    get conflicts() {
+      return store.conflicts()
+    },
+    /** Bytes held and the quotas. */
+    usage: () => store.usage(),
   }
 
   return {
@@ -473,7 +548,7 @@ export function createHornServer(options = {}) {
     /** The underlying `http.Server`. */
     server,
     /**
-     * Loads `dataFile` (if any), then listens.
+     * Opens the database (`dataFile`, or one in memory), then listens.
      * @param {number} [port] @default 0 (any free port)
      * @param {string} [host] @default '127.0.0.1'
      * @returns {Promise<{ url: string, port: number }>}
@@ -491,13 +566,13 @@ export function createHornServer(options = {}) {
       baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       return { url: baseUrl, port: address.port }
     },
-    /** Stops listening, drops open connections, and writes pending data. */
+    /** Stops listening, drops open connections, and closes the database. */
     async close() {
       await new Promise((resolve) => {
         server.close(() => resolve(undefined))
         server.closeAllConnections()
       })
-      await store.flush()
+      store.close()
     },
   }
 }
@@ -522,11 +597,12 @@ const CONTENT_TYPES = /** @type {Record<string, string>} */ ({
 
 /** @param {HornServerOptions['corsOrigin']} option @returns {(origin: string) => boolean} */
 function originMatcher(option) {
+  // `null` (sandboxed frames, file: pages, some redirects) is never an origin anyone meant to allow.
   if (option === undefined) return (o) => LOOPBACK_ORIGIN.test(o)
-  if (typeof option === 'function') return option
+  if (typeof option === 'function') return (o) => o !== 'null' && option(o)
   const list = Array.isArray(option) ? option : [option]
-  if (list.includes('*')) return () => true
-  const set = new Set(list.map((o) => o.replace(/\/+$/, '')))
+  if (list.includes('*')) return (o) => o !== 'null'
+  const set = new Set(list.map((o) => o.replace(/\/+$/, '')).filter((o) => o !== 'null'))
   return (o) => set.has(o)
 }
 
@@ -541,8 +617,35 @@ function sendJson(res, status, value) {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value))
 }
 
+/** `application/json`, with or without parameters (`; charset=utf-8`). @param {string | undefined} type */
+function isJson(type) {
+  return (type ?? '').split(';')[0].trim().toLowerCase() === 'application/json'
+}
+
+/**
+ * How deep `[` and `{` nest in a JSON text, counted outside strings, stopping
+ * past `max`: one linear pass, before the parser recurses into an attacker's input.
+ * @param {string} text @param {number} max
+ */
+function jsonDepthOver(text, max) {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true
+    } else if (c === 125 || c === 93) depth--
+  }
+  return false
+}
+
 /** @param {string} body @returns {Record<string, unknown>} */
 function parseJsonObject(body) {
+  if (jsonDepthOver(body, MAX_JSON_DEPTH)) throw new HttpError(400, `request body nests deeper than ${MAX_JSON_DEPTH} levels`)
   let value
   try {
     value = JSON.parse(body)
@@ -662,12 +765,18 @@ function avatarSvg(label, size) {
 
 // ---- command line ------------------------------------------------------------
 
-const USAGE = `usage: node demo/server.mjs [--data FILE] [--fail-rate 0..1] [--latency MS] [--cors-origin ORIGIN]...
-  PORT (env)      port on 127.0.0.1, default 8787
-  --data FILE     keep app sessions and logs in FILE across restarts (written atomically)
-  --fail-rate R   answer this share of POST /app_sessions/... with 503
-  --latency MS    delay every API answer
-  --cors-origin O allowed CORS origin (repeatable, '*' for any); default: any loopback origin`
+const USAGE = `usage: node demo/server.mjs [--data FILE] [--fault-controls] [--fail-rate 0..1] [--latency MS] [--cors-origin ORIGIN]...
+  PORT (env)              port on 127.0.0.1, default 8787
+  --data FILE             keep app sessions and logs in the SQLite database FILE across restarts
+                          (every 2xx is committed first; survives kill -9)
+  --sync-full             also survive a power cut (an fsync per write)
+  --body-limit BYTES      413 for bodies over this, default 64k (k, m, g suffixes)
+  --app-session-quota B   507 past this many bytes in one app session, default 32m
+  --total-quota BYTES     507 past this many bytes in the store, default 512m
+  --fault-controls        serve /_control/* (take logs down, fail rate, latency, reset)
+  --fail-rate R           answer this share of POST /app_sessions/... with 503
+  --latency MS            delay every API answer
+  --cors-origin O         allowed CORS origin (repeatable; '*' for any, without credentials); default: any loopback origin`
 
 /** @param {string[]} argv */
 async function main(argv) {
@@ -677,6 +786,11 @@ async function main(argv) {
       args: argv,
       options: {
         data: { type: 'string' },
+        'sync-full': { type: 'boolean' },
+        'body-limit': { type: 'string' },
+        'app-session-quota': { type: 'string' },
+        'total-quota': { type: 'string' },
+        'fault-controls': { type: 'boolean' },
         'fail-rate': { type: 'string' },
         latency: { type: 'string' },
         'cors-origin': { type: 'string', multiple: true },
@@ -701,9 +815,25 @@ async function main(argv) {
     }
     return n
   }
+  /** @param {string | undefined} raw @param {string} name bytes, with an optional k, m or g */
+  const bytes = (raw, name) => {
+    if (raw === undefined) return undefined
+    const m = /^(\d+)([kmg]?)$/i.exec(raw.trim())
+    const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN
+    if (!(n >= 1 && Number.isSafeInteger(n))) {
+      console.error(`${name} must be a byte count such as 65536, 64k or 32m, got "${raw}"\n${USAGE}`)
+      process.exit(2)
+    }
+    return n
+  }
   const port = num(process.env.PORT, 'PORT', 65535) ?? 8787
   const horn = createHornServer({
     dataFile: values.data && path.resolve(values.data),
+    syncFull: values['sync-full'],
+    bodyLimit: bytes(values['body-limit'], '--body-limit'),
+    appSessionQuota: bytes(values['app-session-quota'], '--app-session-quota'),
+    totalQuota: bytes(values['total-quota'], '--total-quota'),
+    faultControls: values['fault-controls'],
     failRate: num(values['fail-rate'], '--fail-rate', 1),
     latencyMs: num(values.latency, '--latency', 60_000),
     corsOrigin: values['cors-origin'],
@@ -724,12 +854,11 @@ async function main(argv) {
   log viewer     ${url}/viewer.html
   API (apiUrl)   ${url}
   demo users     ${url}/_demo/users
-  take logs down curl -X POST '${url}/_control/logs-down?seconds=30'
-${values.data ? `  data file      ${path.resolve(values.data)}\n` : ''}${horn.state.settings.failRate || horn.state.settings.latencyMs ? `  faults         fail rate ${horn.state.settings.failRate}, latency ${horn.state.settings.latencyMs} ms\n` : ''}${built ? '' : '\n  note: dist/horn-logger.min.js is missing; run `npm run build` so the demo page can load the agent\n'}
+${values['fault-controls'] ? `  take logs down curl -X POST '${url}/_control/logs-down?seconds=30'\n` : ''}${values.data ? `  database       ${path.resolve(values.data)}\n` : '  database       in memory (--data FILE keeps it)\n'}${horn.state.settings.failRate || horn.state.settings.latencyMs ? `  faults         fail rate ${horn.state.settings.failRate}, latency ${horn.state.settings.latencyMs} ms\n` : ''}${built ? '' : '\n  note: dist/horn-logger.min.js is missing; run `npm run build` so the demo page can load the agent\n'}
 Ctrl+C to stop.`)
   let stopping = false
   const stop = async () => {
-    if (stopping) process.exit(1) // a second Ctrl+C does not wait for the data file
+    if (stopping) process.exit(1) // a second Ctrl+C does not wait
     stopping = true
     await horn.close().catch((err) => console.error(err.message))
     process.exit(0)

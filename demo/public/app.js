@@ -60,10 +60,30 @@ function join(event) {
   if (state.channel) logger.info('left channel', { channel: state.channel.uuid, name: state.channel.name })
   state.channel = channel
   logger.info('joined channel', { channel: channel.uuid, name: channel.name })
+  tellServerJoined(channel.uuid)
   setText('room-status', `In ${channel.name}`)
   $('chat').replaceChildren()
   for (const id of ['mute', 'share', 'chat-input', 'send']) $(id).disabled = false
   addChat('system', `You joined ${channel.name}.`)
+}
+
+/**
+ * Horn's backend learns which channel an app session joined from its own signalling;
+ * the demo has none, so the page tells the reference server (a demo-only call). Then the
+ * app session's channels follow what the user joined, and the viewer's channel filter finds it.
+ */
+async function tellServerJoined(channel) {
+  try {
+    const id = await logger.ready
+    const response = await fetch(`/_demo/app_sessions/${encodeURIComponent(id)}/channel`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ channel }),
+    })
+    if (!response.ok) throw new Error(`answered ${response.status}`)
+  } catch (error) {
+    logger.warn('could not tell the demo server about the channel', { channel, error: String(error?.message ?? error) })
+  }
 }
 
 function toggleMute() {

@@ -14,6 +14,15 @@ const LIST_POLL_MS = 3000
 const LIST_LIMIT = 50
 /** `2026-11-27T10:00:00.000Z INFO …`: the text format's level, for colour and filtering. */
 const LEVEL = /^\S+ (DEBUG|INFO|WARN|ERROR) /
+/** The json format's level. */
+const JSON_LEVEL = /"level":"(debug|info|warn|error)"/i
+const LEVEL_RANK = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 }
+/** Every log row is this tall (style.css says so too): row N starts at N × ROW_PX. */
+const ROW_PX = 18
+/** Rows drawn above and below the visible ones, so a scroll shows drawn rows before the next frame. */
+const OVERSCAN_ROWS = 30
+/** Typing in the filter waits for a pause this long before it filters 10,000 lines again. */
+const GREP_DEBOUNCE_MS = 150
 
 const viewer = {
   users: [],
@@ -23,6 +32,11 @@ const viewer = {
   /** `updated` and `batchCount` of the selected app session when its log was last read. */
   seen: '',
   logText: '',
+  /** The log, split once: every line, its level, and the indexes of the lines the filters let through. */
+  lines: [],
+  levels: [],
+  shown: [],
+  downloadUrl: '',
   listKey: '',
   selectedSession: undefined,
 }
@@ -118,6 +132,13 @@ function readFilters() {
 }
 
 async function loadAppSessions(force = false) {
+  // App session reads need a token: list nothing until someone signs in.
+  if (!viewer.token) {
+    viewer.listKey = ''
+    $('app-sessions').replaceChildren()
+    setText('count', 'Sign in (top right) to list app sessions: you see the ones linked to you and those of channels you operate; support staff (sam) see all.')
+    return
+  }
   let page
   try {
     page = await api.appSessions.query(readFilters())
@@ -150,8 +171,7 @@ async function loadAppSessions(force = false) {
 async function selectApp(id) {
   viewer.selectedApp = id
   viewer.seen = ''
-  viewer.logText = ''
-  $('log').replaceChildren()
+  setLog('')
   for (const item of $('app-sessions').children) item.setAttribute('aria-selected', String(item.dataset.id === id))
   const url = new URL(location.href)
   url.searchParams.set('appSession', id)
@@ -163,10 +183,18 @@ async function selectApp(id) {
 async function refreshApp() {
   const id = viewer.selectedApp
   if (!id) return
+  if (!viewer.token) {
+    $('app-info').hidden = true
+    showError('app-error', new Error('Sign in (top right) to read this app session.'))
+    return
+  }
   let s
   try {
     s = await api.appSessions.get(id)
   } catch (error) {
+    // Not found, or not this user's to read: show nothing of what another user saw.
+    $('app-info').hidden = true
+    viewer.seen = ''
     showError('app-error', error)
     return
   }
@@ -195,38 +223,117 @@ async function refreshApp() {
   }
   if (id !== viewer.selectedApp) return
   viewer.seen = seen
-  renderLog(text)
+  setLog(text)
   setText('live', `· live, updated ${time(s.updated)}`)
 }
 
-/** Appends the new lines when the log only grew (the usual case), else redraws it. */
-function renderLog(text) {
-  const log = $('log')
-  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40
+// ---- the log: a virtual list -------------------------------------------------------
+// 10,000 lines as 10,000 nodes take seconds to lay out; the rows in view (and a few
+// around them) take a millisecond. The lines live in arrays; the DOM holds a sizer as
+// tall as every shown line and one absolutely placed block of rows, redrawn on scroll.
+
+/** Replaces the log, or appends the new lines when it only grew (the usual case, live). */
+function setLog(text) {
+  const box = $('log')
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 2 * ROW_PX
   let fresh = text
-  if (viewer.logText && text.startsWith(viewer.logText)) fresh = text.slice(viewer.logText.length)
-  else log.replaceChildren()
+  if (viewer.logText && viewer.logText.endsWith('\n') && text.startsWith(viewer.logText)) {
+    fresh = text.slice(viewer.logText.length)
+  } else {
+    viewer.lines = []
+    viewer.levels = []
+    viewer.shown = []
+    box.scrollTop = 0
+  }
   viewer.logText = text
-  const needle = $('grep').value
   const lines = fresh.split('\n')
   if (lines[lines.length - 1] === '') lines.pop()
-  const fragment = document.createDocumentFragment()
+  const filter = currentFilter()
   for (const line of lines) {
-    const row = document.createElement('div')
-    row.textContent = line
-    const level = LEVEL.exec(line)?.[1]
-    if (level) row.classList.add(level)
-    if (needle && !line.includes(needle)) row.classList.add('hidden')
-    fragment.append(row)
+    const i = viewer.lines.push(line) - 1
+    viewer.levels.push(levelOf(line))
+    if (passes(i, filter)) viewer.shown.push(i)
   }
-  log.append(fragment)
-  if (log.childElementCount === 0) log.append(el('div', { className: 'DEBUG', text: '(no batch has arrived yet)' }))
-  if (atBottom) log.scrollTop = log.scrollHeight
+  paintLog()
+  if (atBottom && fresh !== text) box.scrollTop = box.scrollHeight
 }
 
-function applyGrep() {
-  const needle = $('grep').value
-  for (const row of $('log').children) row.classList.toggle('hidden', !!needle && !row.textContent.includes(needle))
+/** @returns {'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined} */
+function levelOf(line) {
+  return LEVEL.exec(line)?.[1] ?? JSON_LEVEL.exec(line)?.[1]?.toUpperCase()
+}
+
+function currentFilter() {
+  const level = $('level').value
+  return { needle: $('grep').value.trim().toLowerCase(), minRank: level ? LEVEL_RANK[level] : -1 }
+}
+
+/** Lines without a level (a custom format) show only when every level does. */
+function passes(i, { needle, minRank }) {
+  if (minRank >= 0 && !(LEVEL_RANK[viewer.levels[i]] >= minRank)) return false
+  return !needle || viewer.lines[i].toLowerCase().includes(needle)
+}
+
+/** Re-filters every line (the filters changed). */
+function applyFilters() {
+  const filter = currentFilter()
+  viewer.shown = []
+  for (let i = 0; i < viewer.lines.length; i++) if (passes(i, filter)) viewer.shown.push(i)
+  $('log').scrollTop = 0
+  paintLog()
+}
+
+/** Draws the rows in view, reusing the row nodes. */
+function paintLog() {
+  const box = $('log')
+  const rows = $('log-rows')
+  const { lines, levels, shown } = viewer
+  const filtered = shown.length !== lines.length
+  setText('match-count', lines.length === 0 ? '' : filtered
+    ? `${shown.length.toLocaleString('en')} of ${lines.length.toLocaleString('en')} lines match`
+    : `${lines.length.toLocaleString('en')} lines`)
+  if (shown.length === 0) {
+    $('log-sizer').style.height = `${ROW_PX}px`
+    rows.replaceChildren(el('div', { className: 'DEBUG', text: lines.length ? '(no line matches the filters)' : '(no batch has arrived yet)' }))
+    return
+  }
+  $('log-sizer').style.height = `${shown.length * ROW_PX}px`
+  const first = Math.max(0, Math.floor(box.scrollTop / ROW_PX) - OVERSCAN_ROWS)
+  const end = Math.min(shown.length, Math.ceil((box.scrollTop + box.clientHeight) / ROW_PX) + OVERSCAN_ROWS)
+  rows.style.transform = `translateY(${first * ROW_PX}px)`
+  while (rows.childElementCount < end - first) rows.append(document.createElement('div'))
+  while (rows.childElementCount > end - first) rows.lastChild.remove()
+  for (let k = first; k < end; k++) {
+    const node = rows.children[k - first]
+    const i = shown[k]
+    if (node.textContent !== lines[i]) node.textContent = lines[i]
+    node.className = levels[i] ?? ''
+  }
+}
+
+let paintQueued = false
+function onLogScroll() {
+  if (paintQueued) return
+  paintQueued = true
+  requestAnimationFrame(() => {
+    paintQueued = false
+    paintLog()
+  })
+}
+
+let grepTimer
+function onGrepInput() {
+  clearTimeout(grepTimer)
+  grepTimer = setTimeout(applyFilters, GREP_DEBOUNCE_MS)
+}
+
+/** The whole log as a file, made when asked for (a blob URL of the text held, not another request). */
+function prepareDownload() {
+  if (viewer.downloadUrl) URL.revokeObjectURL(viewer.downloadUrl)
+  viewer.downloadUrl = URL.createObjectURL(new Blob([viewer.logText], { type: 'text/plain;charset=utf-8' }))
+  const link = $('download')
+  link.href = viewer.downloadUrl
+  link.download = `horn-app-session-${viewer.selectedApp ?? 'log'}.log`
 }
 
 // ---- channel sessions --------------------------------------------------------------
@@ -305,6 +412,10 @@ function signIn() {
   $('cs-info').hidden = true
   $('cs-empty').hidden = false
   loadChannelSessions()
+  // What this user may read differs: list again, and re-read the open app session.
+  viewer.seen = ''
+  loadAppSessions(true)
+  refreshApp()
 }
 
 /** A polling loop that never overlaps itself and rests while the tab is hidden. */
@@ -349,7 +460,11 @@ async function start() {
     loadAppSessions(true)
   })
   for (const id of ['f-user', 'f-channel', 'f-after', 'f-before']) $(id).addEventListener('change', () => loadAppSessions(true))
-  $('grep').addEventListener('input', applyGrep)
+  $('grep').addEventListener('input', onGrepInput)
+  $('level').addEventListener('change', applyFilters)
+  $('log').addEventListener('scroll', onLogScroll, { passive: true })
+  window.addEventListener('resize', onLogScroll)
+  $('download').addEventListener('click', prepareDownload)
   $('tab-app').addEventListener('click', () => showTab('app'))
   $('tab-channel').addEventListener('click', () => showTab('channel'))
   $('viewer-user').addEventListener('change', signIn)

@@ -37,10 +37,12 @@ const hasError = (status: number, call: string, error: RegExp | string) =>
 describe.skipIf(!existsSync(serverFile))('against the reference server (demo/server.mjs)', () => {
   let horn: HornServer
   let url: string
-  /** No auth: app-session calls need none. */
+  /** No auth: the agent's three calls need none. */
   let api: HornApi
   /** As alice: operator on Blue and Town. */
   let alice: HornApi
+  /** As support staff: reads every app session (app session reads need a token). */
+  let support: HornApi
 
   beforeAll(async () => {
     // A variable specifier keeps tsc from resolving the untyped .mjs.
@@ -49,6 +51,7 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
     ;({ url } = await horn.listen(0, '127.0.0.1'))
     api = createHornApi({ apiUrl: url })
     alice = createHornApi({ apiUrl: `${url}/`, headers: () => bearer('demo-alice') })
+    support = createHornApi({ apiUrl: url, headers: bearer('demo-support') })
   })
   afterAll(() => horn?.close())
   beforeEach(() => horn.controls.reset())
@@ -66,7 +69,7 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
       await api.appSessions.sendLog(id, { time: T0 + 1, data: 'INFO first\n', index: 0 })
       // A retry of the same body is accepted (and stored once).
       await api.appSessions.sendLog(id, { time: T0 + 1, data: 'INFO first\n', index: 0 })
-      await expect(api.appSessions.logs(id)).resolves.toBe('INFO first\nINFO second\n')
+      await expect(support.appSessions.logs(id)).resolves.toBe('INFO first\nINFO second\n')
       expect(horn.state.batches(id).map((b) => b.body)).toEqual([
         '{"time":1764000000001,"data":"INFO first\\n","index":0}',
         '{"time":1764000000002,"data":"INFO second\\n","index":1}',
@@ -74,7 +77,7 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
 
       await api.appSessions.linkUser(id, { headers: bearer('demo-alice') })
       await api.appSessions.linkUser(id, { headers: bearer('demo-bob') })
-      const session: AppSession = await api.appSessions.get(id)
+      const session: AppSession = await support.appSessions.get(id)
       expect(session).toMatchObject({
         id,
         clientId: 'conference-ui',
@@ -98,19 +101,23 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
       await expect(api.appSessions.linkUser(id)).rejects.toEqual(
         hasError(401, `POST /app_sessions/${id}/link/user`, /needs Authorization/),
       )
+      // Reads need a token; another's app session is not found.
+      await expect(api.appSessions.get(id)).rejects.toEqual(hasError(401, `GET /app_sessions/${id}`, /needs Authorization/))
+      await expect(api.sessions.get('sess_blue_01')).rejects.toMatchObject({ status: 401 })
+      await expect(createHornApi({ apiUrl: url, headers: bearer('demo-carol') }).appSessions.logs(id)).rejects.toMatchObject({ status: 404 })
       await expect(api.appSessions.register('c', { started: -1, url: 'u' })).rejects.toEqual(
         hasError(400, 'POST /app_sessions/new/c', /"started" must be a non-negative integer/),
       )
-      await expect(api.appSessions.get('no/such id')).rejects.toEqual(
+      await expect(support.appSessions.get('no/such id')).rejects.toEqual(
         hasError(404, 'GET /app_sessions/no%2Fsuch%20id', 'unknown app session "no/such id"'),
       )
-      await expect(api.appSessions.logs('nope')).rejects.toBeInstanceOf(HornApiError)
+      await expect(support.appSessions.logs('nope')).rejects.toBeInstanceOf(HornApiError)
       await expect(api.appSessions.sendLog('nope', { time: 1, data: '' })).rejects.toMatchObject({ status: 404 })
     })
 
     it('encodes an odd client id as one path segment', async () => {
       const { id } = await api.appSessions.register('support/widget ü?#', { started: T0, url: 'u' })
-      await expect(api.appSessions.get(id)).resolves.toMatchObject({ clientId: 'support/widget ü?#' })
+      await expect(support.appSessions.get(id)).resolves.toMatchObject({ clientId: 'support/widget ü?#' })
     })
 
     it('query filters: user, url, channel, channelSession, startedBefore/After, limit/offset', async () => {
@@ -120,7 +127,7 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
       await api.appSessions.linkUser(b.id, { headers: bearer('demo-carol') })
 
       const ids = async (q: Parameters<HornApi['appSessions']['query']>[0]) => {
-        const page = await api.appSessions.query(q)
+        const page = await support.appSessions.query(q)
         return { total: page.total, ids: page.results.map((s) => s.id) }
       }
       // Newest `started` first.
@@ -132,13 +139,13 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
       expect(await ids({ channelSession: 'sess_blue_03' })).toEqual({ total: 1, ids: [a.id] })
       expect(await ids({ startedAfter: T0 + 1, startedBefore: T0 + 3 })).toEqual({ total: 1, ids: [b.id] })
       expect(await ids({ limit: 1, offset: 1, url: undefined })).toEqual({ total: 3, ids: [b.id] })
-      await expect(api.appSessions.query({ limit: 5000 })).rejects.toMatchObject({ status: 400, call: 'GET /app_sessions' })
+      await expect(support.appSessions.query({ limit: 5000 })).rejects.toMatchObject({ status: 400, call: 'GET /app_sessions' })
     })
 
     it('all(): empty, exactly one page, several pages', async () => {
       const idsOf = async (q: Parameters<HornApi['appSessions']['all']>[0]) => {
         const out: string[] = []
-        for await (const s of api.appSessions.all(q)) out.push(s.id)
+        for await (const s of support.appSessions.all(q)) out.push(s.id)
         return out
       }
       const pageRequests = () => horn.state.requests.filter((r) => r.method === 'GET' && r.path === '/app_sessions').length
@@ -161,7 +168,7 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
     it('all(): total growing between pages is re-read', async () => {
       for (let n = 0; n < 4; n++) await register(n, { url: `https://app.test/${n}` })
       const seen: string[] = []
-      for await (const s of api.appSessions.all({ pageSize: 2 })) {
+      for await (const s of support.appSessions.all({ pageSize: 2 })) {
         seen.push(s.url)
         // After the first page, two more sessions appear (newest first: they push the rest back).
         if (seen.length === 1) for (let n = 10; n < 12; n++) await register(n, { url: `https://app.test/${n}` })
@@ -175,7 +182,7 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
 
   describe('sessions', () => {
     it('get, participants, recordings (with imgSize)', async () => {
-      const session = await api.sessions.get('sess_blue_01', { imgSize: 32 })
+      const session = await alice.sessions.get('sess_blue_01', { imgSize: 32 })
       expect(session).toMatchObject({
         id: 'sess_blue_01',
         name: 'Monday stand-up',
@@ -191,18 +198,18 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
       expect(session.imageUrl).toContain('size=32')
       expect(session.groupId).toBeUndefined()
 
-      const people = await api.sessions.participants('sess_blue_01', { imgSize: 16 })
+      const people = await alice.sessions.participants('sess_blue_01', { imgSize: 16 })
       expect(people.map((p) => p.handle)).toEqual(['alice', 'bob', 'carol', 'erin', 'frank'])
       expect(people[0]!.imageUrl).toContain('size=16')
 
-      const recordings = await api.sessions.recordings('sess_blue_01')
+      const recordings = await alice.sessions.recordings('sess_blue_01')
       expect(recordings.map((r) => r.id)).toEqual(['asset_b01_mix', 'asset_b01_alice', 'asset_b01_bob'])
       expect(recordings[0]).toMatchObject({ recordingId: 'rec_b01', format: 'MP4', kind: 'video', isIndividual: false })
-      await expect(api.sessions.recordings('sess_town_02')).resolves.toEqual([])
+      await expect(alice.sessions.recordings('sess_town_02')).resolves.toEqual([])
 
-      await expect(api.sessions.get('nope')).rejects.toEqual(hasError(404, 'GET /sessions/nope', /unknown session/))
-      await expect(api.sessions.participants('x', { imgSize: 0 })).rejects.toMatchObject({ status: 400 })
-      await expect(api.sessions.recordings('a/b')).rejects.toEqual(
+      await expect(alice.sessions.get('nope')).rejects.toEqual(hasError(404, 'GET /sessions/nope', /unknown session/))
+      await expect(alice.sessions.participants('x', { imgSize: 0 })).rejects.toMatchObject({ status: 400 })
+      await expect(alice.sessions.recordings('a/b')).rejects.toEqual(
         hasError(404, 'GET /sessions/a%2Fb/recordings', 'unknown session "a/b"'),
       )
     })
@@ -248,27 +255,27 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
 
   describe('channels', () => {
     it('participants and allParticipants', async () => {
-      const page = await api.channels.participants(BLUE, { limit: 4, imgSize: 40 })
+      const page = await alice.channels.participants(BLUE, { limit: 4, imgSize: 40 })
       expect(page.total).toBe(9)
       expect(page.results).toHaveLength(4)
       expect(page.results[0]!.imageUrl).toContain('size=40')
 
       const everyone: number[] = []
-      for await (const p of api.channels.allParticipants(BLUE, { pageSize: 4 })) everyone.push(p.id)
+      for await (const p of alice.channels.allParticipants(BLUE, { pageSize: 4 })) everyone.push(p.id)
       expect(everyone).toHaveLength(9)
       expect(new Set(everyone).size).toBe(9)
       expect(everyone.slice(0, 4)).toEqual(page.results.map((p) => p.id))
       expect(horn.state.requests.filter((r) => r.path === `/channels/${BLUE}/participants`)).toHaveLength(1 + 3)
 
       const searched: string[] = []
-      for await (const p of api.channels.allParticipants(BLUE, { search: 'AL' })) searched.push(p.handle)
+      for await (const p of alice.channels.allParticipants(BLUE, { search: 'AL' })) searched.push(p.handle)
       expect(searched).toEqual(['alice'])
 
       const exact: number[] = []
-      for await (const p of api.channels.allParticipants(BLUE, { pageSize: 9 })) exact.push(p.id)
+      for await (const p of alice.channels.allParticipants(BLUE, { pageSize: 9 })) exact.push(p.id)
       expect(exact).toEqual(everyone)
 
-      await expect(api.channels.participants('no/such')).rejects.toEqual(
+      await expect(alice.channels.participants('no/such')).rejects.toEqual(
         hasError(404, 'GET /channels/no%2Fsuch/participants', 'unknown channel "no/such"'),
       )
     })
@@ -310,7 +317,7 @@ describe.skipIf(!existsSync(serverFile))('against the reference server (demo/ser
     it('abort while the server delays its answer rejects with the signal reason', async () => {
       horn.controls.setLatency(2000)
       const controller = new AbortController()
-      const pending = api.sessions.get('sess_blue_01', undefined, { signal: controller.signal })
+      const pending = alice.sessions.get('sess_blue_01', undefined, { signal: controller.signal })
       controller.abort()
       const error = await pending.catch((e: unknown) => e)
       expect(error).toBe(controller.signal.reason)

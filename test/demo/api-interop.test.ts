@@ -9,6 +9,7 @@ let api: ReturnType<typeof createHornApi>
 
 beforeAll(async () => {
   const { url } = await horn.listen(0)
+  // alice: owner of Blue Room, so she reads its app sessions and sessions (reads need a token).
   api = createHornApi({ apiUrl: url, headers: { Authorization: 'Bearer demo-alice' } })
 })
 afterAll(() => horn.close())
@@ -37,7 +38,9 @@ it('reads sessions, participants and recordings, and ends the active session', a
   for await (const s of api.sessions.all({ channel: BLUE, pageSize: 2 })) names.push(s.id)
   expect(names).toHaveLength(5)
   expect((await api.sessions.get('sess_blue_03a')).parentId).toBe('sess_blue_03')
-  expect(await api.sessions.participants('sess_help_01')).toHaveLength(2)
+  expect(await api.sessions.participants('sess_blue_01')).toHaveLength(5)
+  // Support Desk is dave's: alice, a participant there, may not read its sessions.
+  await expect(api.sessions.participants('sess_help_01')).rejects.toMatchObject({ status: 403 })
   expect((await api.sessions.recordings('sess_town_01')).map((r) => r.state)).toEqual(['processing', 'ready', 'failed'])
   expect((await api.channels.participants(BLUE, { search: 'a', limit: 2 })).total).toBe(6)
   const everyone = []

@@ -36,7 +36,7 @@ let browser: Browser
 
 beforeAll(async () => {
   if (!existsSync('dist/horn-logger.min.js') || !existsSync('dist/api.mjs')) throw new Error('dist/ is missing: run `npm run build` first')
-  horn = createHornServer({ log: () => {} })
+  horn = createHornServer({ log: () => {}, faultControls: true }) // the demo's "take logs down" button, as `npm run demo`
   ;({ url } = await horn.listen(0, '127.0.0.1'))
   browser = await chromium.launch(chromiumOptions())
 })
@@ -118,9 +118,12 @@ describe('demo pages', () => {
     expect(server?.url).toContain(run)
     expect(server?.users.map((u) => u.handle)).toEqual(['alice'])
 
-    // The viewer: find it by URL, then read it.
+    // The viewer: it lists nothing until someone signs in; then find it by URL, and read it.
     const v = await open('/viewer.html')
     const viewer = v.page
+    expect(await viewer.locator('#app-sessions li[data-id]').count()).toBe(0)
+    expect(await viewer.textContent('#count')).toContain('Sign in')
+    await viewer.selectOption('#viewer-user', { label: 'alice (Alice Archer)' })
     await viewer.fill('#f-url', run)
     await viewer.click('#f-search')
     await expect.poll(() => viewer.locator('#app-sessions li[data-id]').count()).toBe(1)
@@ -134,7 +137,9 @@ describe('demo pages', () => {
     expect(text).toContain('microphone muted') // a captured console.info
     expect(await viewer.textContent('#d-users')).toContain('alice')
     expect(await viewer.textContent('#d-url')).toContain(run)
-    expect(await viewer.locator('#log div.ERROR').count()).toBe(2)
+    expect(await viewer.locator('#log-rows > div.ERROR').count()).toBe(2)
+    // The channel joined on the page (Town Hall) is the app session's too, beside the script tag's (Blue Room).
+    expect(await viewer.textContent('#d-channels')).toBe('Blue Room, Town Hall')
 
     // XSS: the entry is there as text (JSON-escaped inside the context), and nothing ran.
     expect(text).toContain('<img src=x onerror=\\"window.__xss=1\\">')
@@ -146,11 +151,16 @@ describe('demo pages', () => {
     await page.evaluate(() => (window as unknown as { hornLogger: { info(m: string): void } }).hornLogger.info('late entry for the live view'))
     expect(await flush(page)).toBe(true)
     await viewer.waitForFunction(() => document.getElementById('log')?.textContent?.includes('late entry for the live view'))
-    // Filtering lines hides the others, and clearing it brings them back.
-    await viewer.fill('#grep', 'chat message')
-    await expect.poll(() => viewer.locator('#log div:not(.hidden)').count()).toBe(2)
+    // Filtering lines (any case) hides the others and counts the matches; clearing it brings them back.
+    const all = await viewer.locator('#log-rows > div').count()
+    await viewer.fill('#grep', 'CHAT Message')
+    await expect.poll(() => viewer.locator('#log-rows > div').count()).toBe(2)
+    expect(await viewer.textContent('#match-count')).toBe(`2 of ${all} lines match`)
     await viewer.fill('#grep', '')
-    await expect.poll(() => viewer.locator('#log div.hidden').count()).toBe(0)
+    await expect.poll(() => viewer.locator('#log-rows > div').count()).toBe(all)
+    await viewer.selectOption('#level', 'ERROR')
+    await expect.poll(() => viewer.locator('#log-rows > div').count()).toBe(2)
+    await viewer.selectOption('#level', '')
 
     // Filters: user and channel narrow the list, a later startedAfter empties it.
     await viewer.selectOption('#f-user', { label: 'bob' })
@@ -158,6 +168,8 @@ describe('demo pages', () => {
     await viewer.selectOption('#f-user', { label: 'alice' })
     await viewer.selectOption('#f-channel', { label: 'Blue Room' })
     await expect.poll(() => viewer.locator('#app-sessions li[data-id]').count()).toBe(1) // registered with data-channel = Blue Room
+    await viewer.selectOption('#f-channel', { label: 'Town Hall' })
+    await expect.poll(() => viewer.locator('#app-sessions li[data-id]').count()).toBe(1) // joined on the page
     await viewer.fill('#f-after', '2999-01-01T00:00:00')
     await viewer.click('#f-search')
     await expect.poll(() => viewer.locator('#app-sessions li[data-id]').count()).toBe(0)

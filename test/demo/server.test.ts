@@ -15,6 +15,18 @@ const TOWN = '7d1e9c40-2b5a-4f63-8e7d-9a0b1c2d3e4f'
 const HELP = 'c4a2f7b9-3e8d-4c15-b6a0-5d4e3f2a1b0c'
 const T0 = 1_790_000_000_000
 const auth = (who: string) => ({ Authorization: `Bearer demo-${who}` })
+const JSON_TYPE = { 'Content-Type': 'application/json' }
+/**
+ * Who reads, when a test does not say: every read needs a token now. Support staff read every app session;
+ * channel sessions need an operator of their channel (dave hosts Support Desk, alice operates the others).
+ * A test that means "nobody" passes `headers: {}`.
+ */
+function readerFor(p: string) {
+  if (p.startsWith('/app_sessions')) return auth('support')
+  if (p.startsWith('/sessions/sess_help') || p.startsWith(`/channels/${HELP}`)) return auth('dave')
+  if (p.startsWith('/sessions/') || p.startsWith('/channels/')) return auth('alice')
+  return {}
+}
 
 type Horn = ReturnType<typeof createHornServer>
 interface Answer {
@@ -32,7 +44,9 @@ async function start(options: Record<string, unknown> = {}) {
   const { url } = await horn.listen(0)
   async function call(method: string, p: string, init: { body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}): Promise<Answer> {
     const body = init.raw ?? (init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body))
-    const res = await fetch(url + p, { method, headers: init.headers, body, ...(init.raw instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit)
+    // Bodies are JSON (the server answers 415 otherwise); reads carry a reader's token unless the test gives headers.
+    const headers = { ...(body !== undefined ? JSON_TYPE : {}), ...(init.headers ?? (method === 'GET' ? readerFor(p) : {})) }
+    const res = await fetch(url + p, { method, headers, body, ...(init.raw instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit)
     const text = await res.text()
     let json: any
     try {
@@ -169,7 +183,9 @@ describe('POST and GET /app_sessions/{id}/logs', () => {
     expect(msg).toMatch(/bytes/)
   })
 
-  it('gives a batch without index the next index after the highest stored', async () => {
+  it('gives a batch without index the next index after the highest stored (0 when there is none)', async () => {
+    const first = await ctx.register()
+    expect((await ctx.sendLog(first, { time: 1, data: 'a\n' })).json).toEqual({ index: 0, duplicate: false })
     const id = await ctx.register()
     await ctx.sendLog(id, { index: 4, time: 1, data: 'b\n' })
     const r = await ctx.sendLog(id, { time: 2, data: 'c\n' })
@@ -208,12 +224,13 @@ describe('POST and GET /app_sessions/{id}/logs', () => {
 })
 
 describe('body size limit', () => {
-  it('answers 413 over 1 MiB by default, stores nothing, and keeps serving', async () => {
+  it('answers 413 over 64 KiB by default, stores nothing, and keeps serving', async () => {
     await use()
     const id = await ctx.register()
-    const r = await ctx.sendLog(id, { time: 1, index: 0, data: 'x'.repeat(1024 * 1024) })
-    expect(expectError(r, 413)).toContain('1048576')
-    expect(ctx.horn.state.batches(id)).toEqual([])
+    expect((await ctx.sendLog(id, { time: 1, index: 1, data: 'x'.repeat(60 * 1024) })).status).toBe(200) // the agent's largest batch
+    const r = await ctx.sendLog(id, { time: 1, index: 0, data: 'x'.repeat(64 * 1024) })
+    expect(expectError(r, 413)).toContain('65536')
+    expect(ctx.horn.state.batches(id).map((b: { index: number }) => b.index)).toEqual([1])
     expect((await ctx.sendLog(id, { time: 1, index: 0, data: 'small\n' })).status).toBe(200)
   })
 
@@ -514,7 +531,7 @@ describe('DELETE /channels/{uuid}/session/{sessionId?}', () => {
   })
 })
 
-describe('persistence with dataFile', () => {
+describe('persistence with dataFile (SQLite)', () => {
   let dir: string
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'horn-demo-'))
@@ -523,13 +540,14 @@ describe('persistence with dataFile', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('keeps app sessions, logs, links and ended sessions across a restart', async () => {
-    const dataFile = path.join(dir, 'nested', 'store.json')
+  it('keeps app sessions, logs, links, conflicts and ended sessions across a restart', async () => {
+    const dataFile = path.join(dir, 'nested', 'store.db')
     const first = await use({ dataFile })
     const id = await first.register({ channel: BLUE, started: 42 })
     const body = JSON.stringify({ index: 0, time: 1, data: 'before restart\n' })
     await first.call('POST', `/app_sessions/${id}/logs`, { body })
     await first.sendLog(id, { index: 1, time: 2, data: 'two\n' })
+    expectError(await first.sendLog(id, { index: 1, time: 2, data: 'other\n' }), 409)
     await first.call('POST', `/app_sessions/${id}/link/user`, { headers: auth('carol') })
     await first.call('DELETE', `/channels/${HELP}/session`, { headers: auth('dave') })
     // Image URLs name the port, which a restart changes.
@@ -537,14 +555,13 @@ describe('persistence with dataFile', () => {
     const before = withoutImages(first.horn.state.appSession(id))
     await first.horn.close()
     open = open.filter((h) => h !== first.horn)
-    expect(JSON.parse(await readFile(dataFile, 'utf8')).format).toBe('horn-demo-store')
-    expect(await readdir(path.dirname(dataFile))).toEqual(['store.json']) // the temp file was renamed, not left behind
 
     const second = await use({ dataFile })
     expect(withoutImages(second.horn.state.appSession(id))).toEqual(before)
     expect((await second.call('GET', `/app_sessions/${id}/logs`)).text).toBe('before restart\ntwo\n')
     expect((await second.call('GET', `/app_sessions?user=carol`)).json.total).toBe(1)
     expect((await second.call('GET', '/sessions/sess_help_02')).json.ended).toBe(T0)
+    expect(second.horn.state.conflicts).toMatchObject([{ appSessionId: id, index: 1 }])
     // The first body per index survives too: a retry is still a duplicate, a change still a conflict.
     expect((await second.call('POST', `/app_sessions/${id}/logs`, { body })).json).toEqual({ index: 0, duplicate: true })
     expectError(await second.sendLog(id, { index: 1, time: 2, data: 'changed\n' }), 409)
@@ -553,34 +570,67 @@ describe('persistence with dataFile', () => {
     expect(second.horn.state.appSessions().map((a: { id: string }) => a.id)).toEqual([id, other])
   })
 
-  it('writes pending changes on controls.flush()', async () => {
-    const dataFile = path.join(dir, 'store.json')
+  it('has every answered write on disk already: another connection reads it before any close', async () => {
+    const dataFile = path.join(dir, 'store.db')
     await use({ dataFile })
     const id = await ctx.register()
-    await ctx.horn.controls.flush()
-    const doc = JSON.parse(await readFile(dataFile, 'utf8'))
-    expect(doc.appSessions.map((a: { id: string }) => a.id)).toEqual([id])
+    expect((await ctx.sendLog(id, { index: 0, time: 1, data: 'committed\n' })).status).toBe(200)
+    const { default: Database } = await import('better-sqlite3')
+    const db = new Database(dataFile, { readonly: true })
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(db.prepare('SELECT idx, body FROM logs WHERE app_session = ?').all(id)).toEqual([{ idx: 0, body: '{"index":0,"time":1,"data":"committed\\n"}' }])
+    } finally {
+      db.close()
+    }
   })
 
   it('persists a reset too: an empty store and un-ended sessions', async () => {
-    const dataFile = path.join(dir, 'store.json')
-    await use({ dataFile })
+    const dataFile = path.join(dir, 'store.db')
+    await use({ dataFile, faultControls: true })
     await ctx.register()
     await ctx.call('DELETE', `/channels/${BLUE}/session`, { headers: auth('alice') })
-    await ctx.horn.controls.flush()
     await ctx.call('POST', '/_control/reset')
-    await ctx.horn.controls.flush()
-    const doc = JSON.parse(await readFile(dataFile, 'utf8'))
-    expect([doc.appSessions, doc.sessionsEnded.sess_blue_03]).toEqual([[], undefined])
+    await ctx.horn.close()
+    open = []
+    await use({ dataFile })
+    expect(ctx.horn.state.appSessions()).toEqual([])
     expect((await ctx.call('GET', '/sessions/sess_blue_03')).json.ended).toBeUndefined()
   })
 
-  it('refuses to start on a file that is not its own, and leaves it untouched', async () => {
+  it('refuses to start on a file that is not its own (JSON, or another SQLite database), and leaves it untouched', async () => {
     const dataFile = path.join(dir, 'notes.json')
     await writeFile(dataFile, '{"hello": "world"}')
     const horn = createHornServer({ dataFile, log: () => {} })
     await expect(horn.listen(0)).rejects.toThrow(/not a readable horn demo store/)
     expect(await readFile(dataFile, 'utf8')).toBe('{"hello": "world"}')
+    const { default: Database } = await import('better-sqlite3')
+    const otherFile = path.join(dir, 'other.db')
+    const other = new Database(otherFile)
+    other.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)')
+    other.close()
+    await expect(createHornServer({ dataFile: otherFile, log: () => {} }).listen(0)).rejects.toThrow(/SQLite database of something else/)
+  })
+
+  it('answers 503 (never 2xx) when the database cannot write, and serves again once it can', async () => {
+    const dataFile = path.join(dir, 'store.db')
+    await use({ dataFile })
+    const id = await ctx.register()
+    // Another connection holds the write lock: this server's write fails (SQLITE_BUSY) instead of waiting.
+    const { default: Database } = await import('better-sqlite3')
+    const locker = new Database(dataFile, { timeout: 0 })
+    locker.exec('BEGIN IMMEDIATE')
+    try {
+      const r = await ctx.sendLog(id, { index: 0, time: 1, data: 'x\n' })
+      expect(expectError(r, 503)).toMatch(/could not write/)
+      expect(r.headers.get('retry-after')).toBe('5')
+    } finally {
+      locker.exec('ROLLBACK')
+      locker.close()
+    }
+    expect(ctx.horn.state.batches(id)).toEqual([])
+    expect((await ctx.sendLog(id, { index: 0, time: 1, data: 'x\n' })).status).toBe(200)
+    expect(ctx.logged.some((l) => l.includes('SQLITE_BUSY'))).toBe(true)
   })
 })
 
@@ -625,17 +675,51 @@ describe('CORS', () => {
     expect(r.headers.get('access-control-allow-headers')).toBeNull()
   })
 
-  it('allows exactly the configured origin(s), or any with "*"', async () => {
+  it('allows exactly the configured origin(s); "*" is a literal * without credentials', async () => {
     await use({ corsOrigin: 'https://app.example' })
     expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBe('https://app.example')
     expect((await preflight('http://127.0.0.1:5173')).headers.get('access-control-allow-origin')).toBeNull()
     await use({ corsOrigin: '*' })
-    expect((await preflight('https://any.example')).headers.get('access-control-allow-origin')).toBe('https://any.example')
+    const any = await preflight('https://any.example')
+    expect(any.headers.get('access-control-allow-origin')).toBe('*')
+    expect(any.headers.get('access-control-allow-credentials')).toBeNull()
+  })
+
+  it('never allows the null origin, whatever is configured', async () => {
+    for (const corsOrigin of [undefined, '*', ['null', 'https://app.example'], () => true]) {
+      await use({ corsOrigin })
+      const r = await preflight('null')
+      expect(r.headers.get('access-control-allow-origin'), String(corsOrigin)).toBeNull()
+      expect(r.headers.get('access-control-allow-headers')).toBeNull()
+    }
   })
 })
 
 describe('fault injection', () => {
-  beforeEach(() => use())
+  beforeEach(() => use({ faultControls: true }))
+
+  it('serves /_control/* only with faultControls (--fault-controls); the in-process controls work either way', async () => {
+    await use()
+    for (const [method, p] of [['GET', '/_control'], ['POST', '/_control/logs-down?seconds=5'], ['POST', '/_control/reset'], ['POST', '/_control/config?failRate=1']]) {
+      expectError(await ctx.call(method, p), 404)
+    }
+    const id = await ctx.register()
+    ctx.horn.controls.logsDown(5)
+    expectError(await ctx.sendLog(id, { index: 0, time: 1, data: 'x\n' }), 503)
+  })
+
+  it('refuses a control call from a page on an origin CORS does not allow (a no-cors form post)', async () => {
+    const r = await ctx.call('POST', '/_control/reset', { headers: { Origin: 'https://evil.example' } })
+    expectError(r, 403)
+    expectError(await ctx.call('POST', '/_control/reset', { headers: { Origin: 'null' } }), 403)
+    expect((await ctx.call('POST', '/_control/reset', { headers: { Origin: ctx.url } })).status).toBe(200)
+  })
+
+  it("lets the server's own pages call the control routes even when CORS allows only another origin", async () => {
+    await use({ faultControls: true, corsOrigin: 'https://app.example' })
+    expect((await ctx.call('POST', '/_control/logs-down?seconds=1', { headers: { Origin: ctx.url } })).status).toBe(200)
+    expectError(await ctx.call('POST', '/_control/logs-down?seconds=1', { headers: { Origin: 'http://127.0.0.1:1' } }), 403)
+  })
 
   it('controls.logsDown(N) answers 503 with Retry-After on the logs endpoint only, for N seconds', async () => {
     const id = await ctx.register()
@@ -665,7 +749,7 @@ describe('fault injection', () => {
 
   it('failRate answers that share of POST /app_sessions/... with 503, never reads', async () => {
     let draw = 0.1
-    await use({ random: () => draw })
+    await use({ random: () => draw, faultControls: true })
     const id = await ctx.register()
     ctx.horn.controls.setFailRate(0.5)
     expectError(await ctx.sendLog(id, { index: 0, time: 1, data: 'x\n' }), 503)
@@ -698,6 +782,7 @@ describe('fault injection', () => {
     const seen: { appSessionId: string; index: number | undefined; auth: string | undefined }[] = []
     let failIndex1 = 1
     await use({
+      faultControls: true,
       onLogs: (req: { headers: Record<string, string> }, info: { appSessionId: string; index: number | undefined }) => {
         seen.push({ ...info, auth: req.headers.authorization })
         if (info.index === 1 && failIndex1-- > 0) return { status: 503 }
@@ -813,8 +898,8 @@ describe('routing, static files and robustness', () => {
 
   it('serves the demo users and their avatars', async () => {
     const users = (await ctx.call('GET', '/_demo/users')).json
-    expect(users.map((u: { handle: string; token: string }) => [u.handle, u.token])).toEqual([
-      ['alice', 'demo-alice'], ['bob', 'demo-bob'], ['carol', 'demo-carol'], ['dave', 'demo-dave'],
+    expect(users.map((u: { handle: string; token: string; support: boolean }) => [u.handle, u.token, u.support])).toEqual([
+      ['alice', 'demo-alice', false], ['bob', 'demo-bob', false], ['carol', 'demo-carol', false], ['dave', 'demo-dave', false], ['sam', 'demo-support', true],
     ])
     expect((await ctx.call('GET', '/_demo/channels')).json.map((c: { name: string }) => c.name)).toEqual(['Blue Room', 'Town Hall', 'Support Desk'])
     const svg = await ctx.call('GET', '/_demo/image/person/1001.svg?size=32')
@@ -857,14 +942,19 @@ describe('command line', () => {
       const first = run(['--data', dataFile, '--latency', '1'])
       const url = await first.url
       expect(first.output()).toContain(`log viewer     ${url}/viewer.html`)
-      const { id } = await (await fetch(`${url}/app_sessions/new/cli`, { method: 'POST', body: JSON.stringify({ started: 1, url: 'cli' }) })).json()
-      expect((await fetch(`${url}/app_sessions/${id}/logs`, { method: 'POST', body: JSON.stringify({ index: 0, time: 1, data: 'kept\n' }) })).status).toBe(200)
+      expect(first.output()).toContain(`database       ${dataFile}`)
+      expect(first.output()).not.toContain('/_control') // no --fault-controls
+      const { id } = await (await fetch(`${url}/app_sessions/new/cli`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ started: 1, url: 'cli' }) })).json()
+      expect((await fetch(`${url}/app_sessions/${id}/logs`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ index: 0, time: 1, data: 'kept\n' }) })).status).toBe(200)
       first.child.kill('SIGTERM')
       expect(await first.exited).toBe(0)
 
-      const second = run(['--data', dataFile])
+      const second = run(['--data', dataFile, '--fault-controls', '--body-limit', '1k'])
       const url2 = await second.url
-      expect(await (await fetch(`${url2}/app_sessions/${id}/logs`)).text()).toBe('kept\n')
+      expect(second.output()).toContain('/_control/logs-down')
+      expect(await (await fetch(`${url2}/app_sessions/${id}/logs`, { headers: auth('support') })).text()).toBe('kept\n')
+      const big = await fetch(`${url2}/app_sessions/${id}/logs`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ index: 1, time: 1, data: 'x'.repeat(1100) }) })
+      expect(big.status).toBe(413)
       second.child.kill('SIGTERM')
       expect(await second.exited).toBe(0)
     } finally {
@@ -872,10 +962,204 @@ describe('command line', () => {
     }
   })
 
-  it('exits 2 with the usage on a bad flag value', async () => {
-    const bad = run(['--fail-rate', '2'])
+  it.each([['--fail-rate', '2'], ['--total-quota', 'lots'], ['--body-limit', '0']])('exits 2 with the usage on a bad flag value: %s %s', async (...args) => {
+    const bad = run(args)
     bad.url.catch(() => {})
     expect(await bad.exited).toBe(2)
     expect(bad.output()).toContain('usage:')
+  })
+})
+
+describe('access: every read needs a token, and sees only what the caller may', () => {
+  let ids: Record<string, string>
+  beforeEach(async () => {
+    await use()
+    ids = {
+      blue: await ctx.register({ channel: BLUE }), // alice owns Blue, bob operates it
+      help: await ctx.register({ channel: HELP }, 'support-widget'), // dave hosts Support Desk
+      none: await ctx.register(), // no channel
+      carols: await ctx.register(), // linked to carol below
+    }
+    await ctx.call('POST', `/app_sessions/${ids.carols}/link/user`, { headers: auth('carol') })
+  })
+  const visible = async (who: string) => {
+    const r = await ctx.call('GET', '/app_sessions?limit=100', { headers: auth(who) })
+    expect(r.status, r.text).toBe(200)
+    return (r.json.results as { id: string }[]).map((a) => Object.entries(ids).find(([, v]) => v === a.id)?.[0]).sort()
+  }
+
+  it('answers 401 to app session reads without a token or with an unknown one', async () => {
+    for (const p of ['/app_sessions', `/app_sessions/${ids.blue}`, `/app_sessions/${ids.blue}/logs`]) {
+      const r = await ctx.call('GET', p, { headers: {} })
+      expectError(r, 401)
+      expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/)
+      expectError(await ctx.call('GET', p, { headers: { Authorization: 'Bearer demo-mallory' } }), 401)
+    }
+  })
+
+  it('lists the app sessions linked to the caller and those of channels the caller operates; support staff see all', async () => {
+    expect(await visible('alice')).toEqual(['blue'])
+    expect(await visible('bob')).toEqual(['blue'])
+    expect(await visible('dave')).toEqual(['help'])
+    expect(await visible('carol')).toEqual(['carols']) // a participant everywhere: only her own
+    expect(await visible('support')).toEqual(['blue', 'carols', 'help', 'none'])
+    // Filters narrow within what the caller sees, and total counts only that.
+    expect((await ctx.call('GET', `/app_sessions?channel=${HELP}`, { headers: auth('alice') })).json).toEqual({ total: 0, results: [] })
+  })
+
+  it("answers 404 for another's app session and its log, as for an unknown id", async () => {
+    await ctx.sendLog(ids.help, { index: 0, time: 1, data: 'secret\n' })
+    const one = await ctx.call('GET', `/app_sessions/${ids.help}`, { headers: auth('alice') })
+    const log = await ctx.call('GET', `/app_sessions/${ids.help}/logs`, { headers: auth('alice') })
+    expect(expectError(one, 404)).toBe(`unknown app session "${ids.help}"`)
+    expectError(log, 404)
+    expect(log.text).not.toContain('secret')
+    expect((await ctx.call('GET', `/app_sessions/${ids.help}/logs`, { headers: auth('dave') })).text).toBe('secret\n')
+    expect((await ctx.call('GET', `/app_sessions/${ids.carols}`, { headers: auth('carol') })).status).toBe(200)
+  })
+
+  it('linking a user makes the app session theirs to read', async () => {
+    expectError(await ctx.call('GET', `/app_sessions/${ids.none}`, { headers: auth('carol') }), 404)
+    await ctx.call('POST', `/app_sessions/${ids.none}/link/user`, { headers: auth('carol') })
+    expect((await ctx.call('GET', `/app_sessions/${ids.none}`, { headers: auth('carol') })).status).toBe(200)
+  })
+
+  it.each([
+    ['/sessions/sess_blue_01', 'carol'],
+    ['/sessions/sess_blue_01/participants', 'dave'],
+    ['/sessions/sess_blue_01/recordings', 'support'],
+    ['/sessions/sess_help_01', 'alice'],
+    [`/channels/${BLUE}/participants`, 'dave'],
+    [`/channels/${HELP}/participants`, 'alice'],
+  ])('GET %s: 401 without a token, 403 for %s (not an operator of its channel)', async (p, who) => {
+    expectError(await ctx.call('GET', p, { headers: {} }), 401)
+    expect(expectError(await ctx.call('GET', p, { headers: auth(who) }), 403)).toMatch(/operator/)
+  })
+
+  it('lets an operator of the channel read its sessions and participants', async () => {
+    expect((await ctx.call('GET', '/sessions/sess_blue_01', { headers: auth('bob') })).status).toBe(200)
+    expect((await ctx.call('GET', '/sessions/sess_help_01/recordings', { headers: auth('dave') })).status).toBe(200)
+    expect((await ctx.call('GET', `/channels/${TOWN}/participants`, { headers: auth('alice') })).status).toBe(200)
+  })
+
+  it("the agent's three calls need no user token (link/user authenticates whoever it links)", async () => {
+    const r = await ctx.call('POST', '/app_sessions/new/conference-ui', { body: { started: 1, url: 'u' } })
+    expect(r.status).toBe(200)
+    expect((await ctx.sendLog(r.json.id, { index: 0, time: 1, data: 'x\n' })).status).toBe(200)
+    expect((await ctx.call('POST', `/app_sessions/${r.json.id}/link/user`, { headers: auth('bob') })).status).toBe(200)
+  })
+})
+
+describe('bounds and bad input', () => {
+  it('answers 400 to JSON nested deeper than 8 levels, counting only outside strings', async () => {
+    await use()
+    const id = await ctx.register()
+    const deep = `{"time":1,"index":0,"data":"x\\n","extra":${'['.repeat(8)}1${']'.repeat(8)}}`
+    expect(expectError(await ctx.call('POST', `/app_sessions/${id}/logs`, { body: deep }), 400)).toMatch(/nests deeper than 8/)
+    const inString = JSON.stringify({ time: 1, index: 0, data: `${'[{'.repeat(50)}"\\\n` })
+    expect((await ctx.call('POST', `/app_sessions/${id}/logs`, { body: inString })).status).toBe(200)
+    expect(ctx.horn.state.logs(id)).toBe(`${'[{'.repeat(50)}"\\\n`)
+    expectError(await ctx.call('POST', '/app_sessions/new/x', { body: `{"started":1,"url":"u","c":${'{"a":'.repeat(9)}1${'}'.repeat(9)}}` }), 400)
+  })
+
+  it('survives a few hundred oversized and deeply nested bodies, and keeps answering the others', async () => {
+    await use()
+    const id = await ctx.register()
+    const oversized = JSON.stringify({ time: 1, index: 0, data: 'x'.repeat(300 * 1024) })
+    const nested = `{"time":1,"index":0,"data":${'['.repeat(60_000)}${']'.repeat(60_000)}}` // 120 KB: also over the limit
+    const nestedSmall = `{"time":1,"index":0,"data":"x","n":${'['.repeat(30_000)}${']'.repeat(30_000)}}` // 60 KB: under it
+    const statuses = new Map<number, number>()
+    let good = 0
+    const ROUNDS = 50
+    for (let round = 0; round < ROUNDS; round++) {
+      const answers = await Promise.all([
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: oversized }),
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: nested }),
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: nestedSmall }),
+        ctx.call('POST', `/app_sessions/${id}/logs`, { body: nestedSmall }),
+        ctx.call('POST', '/app_sessions/new/x', { body: nestedSmall }),
+        ctx.sendLog(id, { time: 1, index: round, data: `ok ${round}\n` }),
+      ])
+      for (const a of answers.slice(0, 5)) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)
+      if (answers[5].status === 200) good++
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 413: 2 * ROUNDS, 400: 3 * ROUNDS })
+    expect(good).toBe(ROUNDS)
+    expect(ctx.horn.state.batches(id)).toHaveLength(ROUNDS)
+    expect(ctx.horn.state.appSessions()).toHaveLength(1)
+    expect((await ctx.call('GET', `/app_sessions/${id}/logs`)).text.split('\n')).toHaveLength(ROUNDS + 1)
+  })
+
+  it('answers 507 (with Retry-After) past the per app session quota; other app sessions and retries still pass', async () => {
+    await use({ appSessionQuota: 2000 })
+    const a = await ctx.register()
+    const b = await ctx.register()
+    const line = 'x'.repeat(600)
+    for (let i = 0; i < 2; i++) expect((await ctx.sendLog(a, { time: 1, index: i, data: line })).status).toBe(200)
+    const full = await ctx.sendLog(a, { time: 1, index: 2, data: line })
+    expect(expectError(full, 507)).toMatch(/quota of 2000 bytes/)
+    expect(full.headers.get('retry-after')).toBe('60')
+    expect((await ctx.sendLog(a, { time: 1, index: 1, data: line })).json).toEqual({ index: 1, duplicate: true }) // a retry of what it holds
+    expect((await ctx.sendLog(b, { time: 1, index: 0, data: line })).status).toBe(200)
+    expect(ctx.horn.state.batches(a)).toHaveLength(2)
+  })
+
+  it('answers 507 past the total quota, to registrations and batches alike, and frees it on reset', async () => {
+    await use({ totalQuota: 3000 })
+    const a = await ctx.register()
+    expect((await ctx.sendLog(a, { time: 1, index: 0, data: 'x'.repeat(2000) })).status).toBe(200)
+    expect(expectError(await ctx.sendLog(a, { time: 1, index: 1, data: 'x'.repeat(800) }), 507)).toMatch(/the store holds its quota/)
+    let refused = 0
+    for (let i = 0; i < 10; i++) if ((await ctx.call('POST', '/app_sessions/new/x', { body: { started: 1, url: 'u'.repeat(100) } })).status === 507) refused++
+    expect(refused).toBeGreaterThan(0)
+    expect(ctx.horn.state.usage().totalBytes).toBeLessThanOrEqual(3000)
+    ctx.horn.controls.reset()
+    expect(await ctx.register()).toBeTypeOf('string')
+  })
+
+  it('answers 415 to a body that is not declared JSON (a cross-site form or no-cors request), on every call that takes one', async () => {
+    await use()
+    const id = await ctx.register()
+    const body = JSON.stringify({ time: 1, index: 0, data: 'x\n' })
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp']) {
+      expectError(await ctx.call('POST', `/app_sessions/${id}/logs`, { body, headers: { 'Content-Type': type } }), 415)
+      expectError(await ctx.call('POST', '/app_sessions/new/x', { body: '{"started":1,"url":"u"}', headers: { 'Content-Type': type } }), 415)
+    }
+    // fetch() without a type sends a string body as text/plain: refused too.
+    expect((await fetch(`${ctx.url}/app_sessions/${id}/logs`, { method: 'POST', body })).status).toBe(415)
+    expect(ctx.horn.state.batches(id)).toEqual([])
+    expect((await ctx.call('POST', `/app_sessions/${id}/logs`, { body, headers: { 'Content-Type': 'Application/JSON; charset=utf-8' } })).status).toBe(200)
+  })
+
+  it('takes bodiless calls without a type (the agent links a user with no body), but not a body smuggled into them', async () => {
+    await use()
+    const id = await ctx.register()
+    expect((await fetch(`${ctx.url}/app_sessions/${id}/link/user`, { method: 'POST', headers: auth('alice') })).status).toBe(200)
+    expect((await fetch(`${ctx.url}/app_sessions/${id}/link/user`, { method: 'POST', headers: { ...JSON_TYPE, ...auth('bob') } })).status).toBe(200)
+    expectError(await ctx.call('POST', `/app_sessions/${id}/link/user`, { body: 'x=1', headers: { ...auth('carol'), 'Content-Type': 'text/plain' } }), 415)
+    expect((await fetch(`${ctx.url}/channels/${BLUE}/session`, { method: 'DELETE', headers: auth('alice') })).status).toBe(200)
+    expect(ctx.horn.state.appSession(id).users.map((u: { handle: string }) => u.handle)).toEqual(['alice', 'bob'])
+  })
+})
+
+describe('POST /_demo/app_sessions/{id}/channel (the demo page joined a channel)', () => {
+  beforeEach(() => use())
+
+  it("adds the channel and its active session once each, so the channel's operators and filters find it", async () => {
+    const id = await ctx.register({ channel: TOWN })
+    const r = await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: { channel: BLUE } })
+    expect(r.json).toEqual({ channels: [TOWN, BLUE], channelsSessions: ['sess_blue_03'] })
+    await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: { channel: BLUE } })
+    expect(ctx.horn.state.appSession(id)).toMatchObject({ channels: [TOWN, BLUE], channelsSessions: ['sess_blue_03'] })
+    expect((await ctx.call('GET', `/app_sessions?channel=${BLUE}`)).json.total).toBe(1)
+    expect((await ctx.call('GET', `/app_sessions/${id}`, { headers: auth('bob') })).status).toBe(200) // bob operates Blue
+  })
+
+  it('refuses an unknown app session, a missing channel and a body not declared JSON', async () => {
+    const id = await ctx.register()
+    expectError(await ctx.call('POST', '/_demo/app_sessions/nope/channel', { body: { channel: BLUE } }), 404)
+    expectError(await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: {} }), 400)
+    expectError(await ctx.call('POST', `/_demo/app_sessions/${id}/channel`, { body: JSON.stringify({ channel: BLUE }), headers: { 'Content-Type': 'text/plain' } }), 415)
+    expect(ctx.horn.state.appSession(id).channels).toEqual([])
   })
 })
