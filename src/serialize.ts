@@ -24,8 +24,6 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
       return value.toString()
     case 'symbol':
       return value.toString()
-    case 'function':
-      return `[Function ${value.name || 'anonymous'}]`
     case 'undefined':
       return undefined
   }
@@ -33,6 +31,8 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
   const object = value as Record<string, unknown>
   if (ancestors.includes(object)) return '[Circular]'
   try {
+    // In here: a Proxy of a function throws from reading `name` too.
+    if (typeof value == 'function') return `[Function ${value.name || 'anonymous'}]`
     if (object instanceof Error) return describeError(object, redact, maxString, depth, ancestors)
     if (object instanceof Date) return isNaN(+object) ? 'Invalid Date' : object.toISOString()
     if (typeof object.nodeType == 'number' && typeof object.nodeName == 'string') return describeNode(object)
