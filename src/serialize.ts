@@ -54,7 +54,7 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
       if (ArrayBuffer.isView(object)) return `[${object.constructor.name}(${object.byteLength} bytes)]`
       // Map, Headers, URLSearchParams, FormData: pairs behind methods, redacted by key like an object's.
       if (typeof object.get == 'function' && typeof object.entries == 'function') {
-        return sanitize(Object.fromEntries((object.entries as () => Iterable<[string, unknown]>)()), redact, maxString, depth, ancestors)
+        return sanitize(Object.fromEntries(object as unknown as Iterable<[string, unknown]>), redact, maxString, depth, ancestors)
       }
       if (typeof object.toJSON == 'function') return sanitize(object.toJSON(), redact, maxString, depth + 1, ancestors)
       const out: Record<string, unknown> = {}
