@@ -118,10 +118,13 @@ function describeThrown(error: unknown): string {
   }
 }
 
-/** A string as it may leave the page: secret URL parameters redacted (before the cut, so none is half kept), then cut. */
+/**
+ * A string as it may leave the page: cut to `maxString`, secret URL
+ * parameters redacted. Cut first, so a huge string is not scanned whole; a
+ * value the cut split is still redacted (its parameter's value runs to the end).
+ */
 function cleanString(text: string, redact: RegExp, maxString: number): string {
-  text = redactUrls(text, redact)
-  return text.length > maxString ? text.slice(0, maxString) + '…' : text
+  return text.length > maxString ? redactUrls(text.slice(0, maxString), redact) + '…' : redactUrls(text, redact)
 }
 
 /** Whether `value` is an `Error`, never throwing (a Proxy's `getPrototypeOf` trap may). */

@@ -154,6 +154,24 @@ describe('privacy', () => {
     for (const [key, value] of Object.entries(ids)) expect(text).toContain(`"${key}":"${value}"`)
     await page.close()
   })
+  it('the script tag exposes DEFAULT_REDACT, so a page adds to the defaults (or replaces them)', async () => {
+    const page = await browser.context.newPage()
+    await page.goto(site.page('more-keys.html', agentPage({})))
+    const result = await page.evaluate(async () => {
+      const H = (window as any).HornLogger
+      const added = H.createLogger({ clientId: 'more-keys', apiUrl: location.origin, redact: [...H.DEFAULT_REDACT, 'pin'] })
+      const replaced = H.createLogger({ clientId: 'other-keys', apiUrl: location.origin, redact: ['pin'] })
+      for (const log of [added, replaced]) {
+        log.info('keys', { cardPin: 'P-1', password: 'P-2' })
+        await log.flush({ timeout: 10_000 })
+      }
+      return { words: H.DEFAULT_REDACT, added: added.appSessionId, replaced: replaced.appSessionId }
+    })
+    expect(result.words).toEqual([...DEFAULT_REDACT])
+    expect(site.state.logs(result.added)).toContain('{"cardPin":"[redacted]","password":"[redacted]"}')
+    expect(site.state.logs(result.replaced)).toContain('{"cardPin":"[redacted]","password":"P-2"}')
+    await page.close()
+  })
 })
 
 describe('robustness', () => {

@@ -238,8 +238,9 @@ describe('sanitize', () => {
     expect(toText(url, REDACT, 1000)).toBe('https://app.example/room?token=[redacted]&room=blue#access_token=[redacted]&state=ok')
   })
 
-  it('redacts before it cuts, so no part of a secret value survives a cut', () => {
-    expect(clean('https://a.example/?code=' + 'x'.repeat(50), 30)).toBe('https://a.example/?code=[redac…')
+  it('redacts a secret value that a cut split, so no part of it survives', () => {
+    expect(clean('https://a.example/?code=' + 'x'.repeat(50), 30)).toBe('https://a.example/?code=[redacted]…')
+    expect(toText('https://a.example/?code=' + 'x'.repeat(50), REDACT, 30)).toBe('https://a.example/?code=[redacted]…')
   })
 
   it('never throws on a pile of hostile values', () => {
