@@ -1,9 +1,9 @@
+import { REDACTED, redactUrls } from './redact'
+
 /** Deepest nesting kept; deeper values become a short description. */
 const MAX_DEPTH = 8
 /** Most keys or items kept per object or array, so one call cannot build a huge entry. */
 const MAX_ITEMS = 200
-
-import { REDACTED, redactUrls } from './redact'
 
 /**
  * Turns any value into plain JSON-compatible data without throwing:
