@@ -1,5 +1,6 @@
 import type { Level } from './types'
 import { listen, stopAll } from './lib/listen'
+import { isError } from './serialize'
 
 type Log = (level: Level, message: unknown, context?: unknown) => void
 
@@ -12,7 +13,7 @@ export function captureErrors(log: Log): () => void {
     }),
     listen(window, 'unhandledrejection', (event: PromiseRejectionEvent) => {
       const reason = event.reason
-      if (reason instanceof Error) log('error', reason, { unhandledRejection: true })
+      if (isError(reason)) log('error', reason, { unhandledRejection: true })
       else log('error', 'Unhandled promise rejection', { reason })
     }),
   ])

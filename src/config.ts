@@ -1,6 +1,7 @@
 import type { Formatter, Headers, Level, LoggerConfig } from './types'
 import { createFormatter } from './format'
 import { safe, warnOnce } from './lib/console'
+import { DEFAULT_REDACT, keyMatcher } from './redact'
 
 export const LEVELS: Level[] = ['debug', 'info', 'warn', 'error']
 
@@ -8,6 +9,14 @@ const ONE_KIBI_BYTE = 1024
 const ONE_MEBI_BYTE = 1024 * ONE_KIBI_BYTE
 /** Chromium allows 64 KiB of keepalive bodies in flight per page; leave room for headers. */
 export const KEEPALIVE_BUDGET_BYTES = 60 * ONE_KIBI_BYTE
+
+/**
+ * Default request timeout: a full keepalive batch (60 KiB) still goes through
+ * on a link of about 8 kbit/s (GPRS-class), so a slow upload is never cut
+ * into an endless resend; a request that never settles holds delivery up for
+ * a minute at most.
+ */
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 
 /** The config with every option decided: made once, read everywhere. */
 export interface ResolvedConfig {
@@ -25,11 +34,11 @@ export interface ResolvedConfig {
   maxEntryBytes: number
   maxStoredBytes: number
   format: Formatter
-  redact: Set<string>
+  requestTimeout: number
+  /** Finds a redacted word in a key (see `keyMatcher`); also tests URL parameter names. */
+  redact: RegExp
   storage: 'indexeddb' | 'memory'
 }
-
-export const DEFAULT_REDACT = ['password', 'token', 'authorization', 'secret', 'apiKey']
 
 /** A number option: the default when missing, clamped into [min, max]; a bad value warns once. */
 function bounded(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -65,7 +74,8 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     maxEntryBytes: bounded('maxEntryBytes', c.maxEntryBytes, 8 * ONE_KIBI_BYTE, 256, maxBatchBytes / 2),
     maxStoredBytes: bounded('maxStoredBytes', c.maxStoredBytes, 8 * ONE_MEBI_BYTE, 4 * maxBatchBytes, 1024 * ONE_MEBI_BYTE),
     format: createFormatter(c.format),
-    redact: new Set((Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT).map((k) => String(k).toLowerCase())),
+    requestTimeout: bounded('requestTimeout', c.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
+    redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
   }
 }

@@ -8,4 +8,5 @@
  */
 export { createLogger } from './logger'
 export { HornLoggerError } from './session'
+export { DEFAULT_REDACT } from './redact'
 export type { Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'

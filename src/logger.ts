@@ -1,6 +1,7 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
 import { KEEPALIVE_BUDGET_BYTES, LEVELS, resolveConfig } from './config'
-import { sanitize, toText, truncateLine } from './serialize'
+import { isError, sanitize, toText, truncateLine } from './serialize'
+import { redactUrls } from './redact'
 import { createStoreFor } from './store'
 import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
 import { createRetry } from './retry'
@@ -81,7 +82,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
     id: newId(),
     clientId: config.clientId,
     started: Date.now(),
-    url: typeof location == 'object' ? location.href : '',
+    // Magic links and OAuth redirects put secrets in the query and fragment.
+    url: typeof location == 'object' ? redactUrls(location.href, config.redact) : '',
     channel: config.channel,
     nextIndex: 0,
     head: 0,
@@ -116,8 +118,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
   )
   let urgent = 0
   const sender = createSender({ outbox, config, retry, signal, urgent: () => urgent > 0 })
-  // Registration starts now; a refused one leaves `ready` pending rather than rejecting into the app.
-  const ready = new Promise<string>((resolve) => void sender.appSession().then(resolve, () => {}))
+  // Registration starts now. A refusal rejects `ready`; handled here, so nobody listening is no unhandled rejection.
+  const ready = sender.appSession()
+  ready.catch(() => {})
 
   let persistTimer: ReturnType<typeof setTimeout> | undefined
   const tick = () => {
@@ -138,7 +141,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
       const max = config.maxEntryBytes
       let extra: Record<string, unknown> | undefined
       let text: string
-      if (message instanceof Error) {
+      if (isError(message)) {
         const error = sanitize(message, config.redact, max) as { name?: unknown; message?: unknown }
         text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
         extra = { error }
@@ -164,6 +167,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     post(config.apiUrl + logsPath(appSessionId), batch.body, {
       headers: config.headers(),
       credentials: config.credentials,
+      timeout: config.requestTimeout,
       keepalive: true,
     })
       .then((answer) => {
@@ -177,21 +181,25 @@ function startAgent(userConfig: LoggerConfig): Agent {
   }
 
   /**
-   * The page may go now: store what is buffered, and send what fits in the
-   * keepalive budget (shared by every keepalive request in flight, so ours
-   * are counted). Batches sealed here go out before their write completes:
-   * there may be no later moment. That is safe because a cut depends only on
-   * the entries (see `cutBatch`): if the write is lost, the next load cuts
-   * the same batch from the stored entries, or a prefix of it when the
-   * newest entries were not stored either, and the server keeps the first body.
+   * The page may go now: send what fits in the keepalive budget (shared by
+   * every keepalive request in flight, so ours are counted), then store what
+   * is buffered. Sends come first: a browser may end this handler after a
+   * millisecond (Firefox did when automation closed a tab). Batches sealed
+   * here go out before their write completes: there may be no later moment.
+   * That is safe because a cut depends only on the entries (see `cutBatch`):
+   * if the write is lost, the next load cuts the same batch from the stored
+   * entries, or a prefix of it when the newest entries were not stored
+   * either, and the server keeps the first body.
    */
   function exit(): void {
     // Everything at once: there may be no next task.
     clearTimeout(persistTimer)
     persistTimer = undefined
+    if (record.appSessionId) sendWhatFits(record.appSessionId)
     void outbox.persist()
-    const appSessionId = record.appSessionId
-    if (!appSessionId) return
+  }
+
+  function sendWhatFits(appSessionId: string): void {
     let budget = KEEPALIVE_BUDGET_BYTES - keepaliveBytes
     for (const batch of outbox.sealed) {
       if (batch.keepalive) continue

@@ -5,7 +5,7 @@
  * Calls queued by the async snippet (README) before it loaded are replayed
  * in order, with their original times.
  */
-import { createLogger } from './index'
+import { createLogger, DEFAULT_REDACT } from './index'
 import { createAgent } from './logger'
 import { LEVELS } from './config'
 import type { Level, Logger, LoggerConfig } from './types'
@@ -14,13 +14,13 @@ type Queued = [method: string, args: ArrayLike<unknown>, time: number]
 
 declare global {
   interface Window {
-    HornLogger: { createLogger: typeof createLogger }
+    HornLogger: { createLogger: typeof createLogger; DEFAULT_REDACT: typeof DEFAULT_REDACT }
     hornLogger?: Logger | { q?: Queued[] }
   }
 }
 
 function start(): void {
-  window.HornLogger = { createLogger }
+  window.HornLogger = { createLogger, DEFAULT_REDACT }
   const script = document.currentScript as HTMLScriptElement | null
   const data = script?.dataset
   if (!data?.clientId) return

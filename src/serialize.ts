@@ -1,20 +1,21 @@
+import { REDACTED, redactUrls } from './redact'
+
 /** Deepest nesting kept; deeper values become a short description. */
 const MAX_DEPTH = 8
 /** Most keys or items kept per object or array, so one call cannot build a huge entry. */
 const MAX_ITEMS = 200
 
-const REDACTED = '[redacted]'
-
 /**
  * Turns any value into plain JSON-compatible data without throwing:
  * circular references, `BigInt`, symbols, functions, throwing getters,
  * DOM nodes, errors and huge strings all come out as something readable.
- * Values under a key in `redact` (lower-case) become `"[redacted]"`.
+ * Values under a key `redact` matches (see `keyMatcher`) become
+ * `"[redacted]"`, and so do secret URL parameters' values in strings.
  */
-export function sanitize(value: unknown, redact: Set<string>, maxString: number, depth = 0, ancestors: object[] = []): unknown {
+export function sanitize(value: unknown, redact: RegExp, maxString: number, depth = 0, ancestors: object[] = []): unknown {
   switch (typeof value) {
     case 'string':
-      return value.length > maxString ? value.slice(0, maxString) + '…' : value
+      return cleanString(value, redact, maxString)
     case 'number':
       return isFinite(value) ? value : String(value)
     case 'boolean':
@@ -23,8 +24,6 @@ export function sanitize(value: unknown, redact: Set<string>, maxString: number,
       return value.toString()
     case 'symbol':
       return value.toString()
-    case 'function':
-      return `[Function ${value.name || 'anonymous'}]`
     case 'undefined':
       return undefined
   }
@@ -32,6 +31,8 @@ export function sanitize(value: unknown, redact: Set<string>, maxString: number,
   const object = value as Record<string, unknown>
   if (ancestors.includes(object)) return '[Circular]'
   try {
+    // In here: a Proxy of a function throws from reading `name` too.
+    if (typeof value == 'function') return `[Function ${value.name || 'anonymous'}]`
     if (object instanceof Error) return describeError(object, redact, maxString, depth, ancestors)
     if (object instanceof Date) return isNaN(+object) ? 'Invalid Date' : object.toISOString()
     if (typeof object.nodeType == 'number' && typeof object.nodeName == 'string') return describeNode(object)
@@ -50,8 +51,11 @@ export function sanitize(value: unknown, redact: Set<string>, maxString: number,
         }
         return out
       }
-      if (object instanceof Map) return sanitize(Object.fromEntries(object), redact, maxString, depth, ancestors)
       if (ArrayBuffer.isView(object)) return `[${object.constructor.name}(${object.byteLength} bytes)]`
+      // Map, Headers, URLSearchParams, FormData: pairs behind methods, redacted by key like an object's.
+      if (typeof object.get == 'function' && typeof object.entries == 'function') {
+        return sanitize(Object.fromEntries(object as unknown as Iterable<[string, unknown]>), redact, maxString, depth, ancestors)
+      }
       if (typeof object.toJSON == 'function') return sanitize(object.toJSON(), redact, maxString, depth + 1, ancestors)
       const out: Record<string, unknown> = {}
       let count = 0
@@ -61,7 +65,7 @@ export function sanitize(value: unknown, redact: Set<string>, maxString: number,
           out['…'] = 'more keys'
           break
         }
-        if (redact.has(key.toLowerCase())) {
+        if (redact.test(key)) {
           out[key] = REDACTED
           continue
         }
@@ -84,7 +88,7 @@ export function sanitize(value: unknown, redact: Set<string>, maxString: number,
   }
 }
 
-function describeError(error: Error, redact: Set<string>, maxString: number, depth: number, ancestors: object[]) {
+function describeError(error: Error, redact: RegExp, maxString: number, depth: number, ancestors: object[]) {
   const out: Record<string, unknown> = {
     name: sanitize(error.name, redact, maxString),
     message: sanitize(error.message, redact, maxString),
@@ -114,9 +118,27 @@ function describeThrown(error: unknown): string {
   }
 }
 
-/** A string for any value, never throwing: strings as they are, the rest as JSON. */
-export function toText(value: unknown, redact: Set<string>, maxString: number): string {
-  if (typeof value == 'string') return value.length > maxString ? value.slice(0, maxString) + '…' : value
+/**
+ * A string as it may leave the page: cut to `maxString`, secret URL
+ * parameters redacted. Cut first, so a huge string is not scanned whole; a
+ * value the cut split is still redacted (its parameter's value runs to the end).
+ */
+function cleanString(text: string, redact: RegExp, maxString: number): string {
+  return text.length > maxString ? redactUrls(text.slice(0, maxString), redact) + '…' : redactUrls(text, redact)
+}
+
+/** Whether `value` is an `Error`, never throwing (a Proxy's `getPrototypeOf` trap may). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error
+  } catch {
+    return false
+  }
+}
+
+/** A string for any value, never throwing: strings as they are (secret URL parameters redacted), the rest as JSON. */
+export function toText(value: unknown, redact: RegExp, maxString: number): string {
+  if (typeof value == 'string') return cleanString(value, redact, maxString)
   const clean = sanitize(value, redact, maxString)
   return typeof clean == 'string' ? clean : String(JSON.stringify(clean))
 }

@@ -17,10 +17,33 @@ export class HornLoggerError extends Error {
 export const logsPath = (appSessionId: string) => `/app_sessions/${encodeURIComponent(appSessionId)}/logs`
 
 /**
- * One request through the retry policy: network errors and retryable
- * statuses go round again; any other status comes back as it is.
+ * One attempt: the answer, or a `RetryableError` when there was none
+ * (network error, timeout) or its status is worth another try. An abort by
+ * `signal` (the logger closing) is rethrown as it is, ending the retries.
  */
-export async function request(
+async function attempt(config: ResolvedConfig, signal: AbortSignal, path: string, body?: string, headers?: Headers): Promise<Answer> {
+  let answer: Answer
+  try {
+    answer = await post(config.apiUrl + path, body, {
+      headers: { ...config.headers(), ...headers },
+      credentials: config.credentials,
+      timeout: config.requestTimeout,
+      signal,
+    })
+  } catch (error) {
+    // No answer at all: offline, DNS, CORS, reset, timeout. Never a reason to give up.
+    if (signal.aborted) throw error
+    throw new RetryableError(String(error))
+  }
+  if (classify(answer.status) === 'retry') throw new RetryableError('HTTP ' + answer.status, answer.retryAfter)
+  return answer
+}
+
+/**
+ * One request through the retry policy: network errors, timeouts and
+ * retryable statuses go round again; any other status comes back as it is.
+ */
+export function request(
   retry: RetryPolicy,
   config: ResolvedConfig,
   signal: AbortSignal,
@@ -28,34 +51,28 @@ export async function request(
   body?: string,
   headers?: Headers,
 ): Promise<Answer> {
-  return retry(async () => {
-    let answer: Answer
-    try {
-      answer = await post(config.apiUrl + path, body, {
-        headers: { ...config.headers(), ...headers },
-        credentials: config.credentials,
-        signal,
-      })
-    } catch (error) {
-      // No answer at all: offline, DNS, CORS, reset. Never a reason to give up.
-      if (signal.aborted) throw error
-      throw new RetryableError(String(error))
-    }
-    if (classify(answer.status) === 'retry') throw new RetryableError('HTTP ' + answer.status, answer.retryAfter)
-    return answer
-  })
+  return retry(() => attempt(config, signal, path, body, headers))
 }
 
-/** Registers the app session of an instance: `POST /app_sessions/new/{clientId}`, retried until it answers. */
+/**
+ * Registers the app session of an instance: `POST /app_sessions/new/{clientId}`,
+ * retried until a 2xx carries a non-empty string `id`. Any other answer (a
+ * captive portal's page, a proxy's JSON, a body that cannot be read) is
+ * transient; only a 4xx other than 408 and 429 is a refusal, and final.
+ */
 export async function register(retry: RetryPolicy, config: ResolvedConfig, signal: AbortSignal, record: InstanceRecord): Promise<string> {
   const body = JSON.stringify({ started: record.started, url: record.url, channel: record.channel })
-  const answer = await request(retry, config, signal, `/app_sessions/new/${encodeURIComponent(record.clientId)}`, body)
-  let id: unknown
-  try {
-    id = classify(answer.status) === 'ok' ? (JSON.parse(answer.text) as { id?: unknown }).id : undefined
-  } catch {}
-  if (typeof id != 'string' || !id) throw new HornLoggerError(`registration failed: HTTP ${answer.status}`, answer.status)
-  return id
+  const path = `/app_sessions/new/${encodeURIComponent(record.clientId)}`
+  return retry(async () => {
+    const { status, text } = await attempt(config, signal, path, body)
+    if (status >= 400) throw new HornLoggerError(`registration refused: HTTP ${status}`, status)
+    let id: unknown
+    try {
+      id = status < 300 && (JSON.parse(text) as { id?: unknown }).id
+    } catch {}
+    if (typeof id == 'string' && id) return id
+    throw new RetryableError('no id')
+  })
 }
 
 /** Links the signed-in user: `POST /app_sessions/{id}/link/user` with the app's headers. */

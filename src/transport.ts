@@ -41,6 +41,8 @@ export interface Answer {
 export interface RequestOptions {
   headers: Headers
   credentials: RequestCredentials
+  /** Abort when no full answer came within this many ms (see `requestTimeout`). */
+  timeout: number
   keepalive?: boolean
   signal?: AbortSignal
 }
@@ -48,19 +50,38 @@ export interface RequestOptions {
 /**
  * One POST. The body is always read: Chromium keeps a keepalive request's
  * bytes counted against its 64 KiB budget, and the connection busy, until it is.
- * Rejects only when no answer came (network error, abort).
+ * Rejects only when no answer came (network error, abort, timeout).
+ *
+ * The timeout covers the answer's body too. A fetch may never settle:
+ * Firefox sometimes resends a POST whose connection the server dropped and
+ * that fetch then hangs; half-open mobile connections do the same anywhere.
+ * One controller serves the timer and the caller's signal, since
+ * `AbortSignal.any` is missing before Safari 17.4. No `Referer`: the page's
+ * URL may carry secrets in its query.
  */
 export async function post(url: string, body: string | undefined, options: RequestOptions): Promise<Answer> {
   const headers: Headers = { ...options.headers }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const response = await fetch(url, {
-    method: 'POST',
-    body,
-    headers,
-    credentials: options.credentials,
-    keepalive: options.keepalive,
-    signal: options.signal,
-  })
-  const text = await response.text().catch(() => '')
-  return { status: response.status, text, retryAfter: retryAfterMs(response.headers.get('Retry-After')) }
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), options.timeout)
+  // Callers check their signal before each attempt (p-retry does), so it is not aborted yet here.
+  const signal = options.signal
+  const stop = () => abort.abort(signal!.reason)
+  signal?.addEventListener('abort', stop)
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      credentials: options.credentials,
+      keepalive: options.keepalive,
+      referrerPolicy: 'no-referrer',
+      signal: abort.signal,
+    })
+    const text = await response.text().catch(() => '')
+    return { status: response.status, text, retryAfter: retryAfterMs(response.headers.get('Retry-After')) }
+  } finally {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', stop)
+  }
 }

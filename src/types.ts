@@ -83,10 +83,24 @@ export interface LoggerConfig {
    */
   format?: 'text' | 'json' | Formatter
   /**
-   * Keys whose values become `"[redacted]"`, at any depth, case-insensitively.
-   * @default ['password', 'token', 'authorization', 'secret', 'apiKey']
+   * Words whose keys have their values replaced by `"[redacted]"`, at any depth.
+   * A key matches when it contains a word, ignoring case, `-` and `_`
+   * (`token` hides `accessToken`, `id_token` and `X-CSRF-Token`). The same
+   * words pick the URL query and fragment parameters whose values are
+   * redacted in strings and in the registered `url`, where `code`, `sig` and
+   * `key` always are. The list replaces the default one; to add to it:
+   * `redact: [...DEFAULT_REDACT, 'pin']`.
+   * @default DEFAULT_REDACT: ['passw', 'pwd', 'secret', 'token', 'apikey', 'accesskey', 'privatekey', 'auth', 'credential', 'cookie', 'jwt', 'csrf', 'xsrf', 'sessid', 'signature']
    */
-  redact?: string[]
+  redact?: readonly string[]
+  /**
+   * Longest time in ms a request may take, answer included. One that takes
+   * longer is aborted and retried like a network error (its resend is
+   * byte-identical, so nothing is doubled). Sized so that a 60 KiB body still
+   * goes through on a link of about 8 kbit/s.
+   * @default 60000
+   */
+  requestTimeout?: number
   /**
    * Where entries wait: `'indexeddb'` survives crashes and reloads; `'memory'` does not.
    * @default 'indexeddb'
@@ -132,7 +146,12 @@ export interface Logger {
   linkUser(options?: LinkUserOptions): Promise<void>
   /** `true` once every entry logged before the call is acknowledged (2xx); `false` at the timeout. */
   flush(options?: FlushOptions): Promise<boolean>
-  /** The app session id, once registered. */
+  /**
+   * The app session id, once registered. Rejects with a `HornLoggerError`
+   * (its `status` set) when the server refuses the registration for good (a
+   * 4xx other than 408 and 429); every other failure is retried, so it stays
+   * pending meanwhile. Leaving it unobserved raises no unhandled rejection.
+   */
   readonly ready: Promise<string>
   readonly appSessionId: string | undefined
   stats(): Stats

@@ -136,7 +136,8 @@ describe('bundle', () => {
   it('dist/horn-logger.min.js stays within its size budget', () => {
     const bundle = readFileSync(new URL('../../dist/horn-logger.min.js', import.meta.url))
     // Budget, gzip -9: see README "Size". The 6 KiB target is not met yet.
-    expect(gzipSync(bundle, { level: 9 }).length).toBeLessThanOrEqual(9 * 1024)
+    // 9.5 KiB since redaction by contained words, URL redaction and request timeouts (about 390 B).
+    expect(gzipSync(bundle, { level: 9 }).length).toBeLessThanOrEqual(9.5 * 1024)
     expect(bundle.toString()).not.toMatch(/\beval\(|new Function\(/)
   })
 })

@@ -6,8 +6,9 @@ async function load() {
   vi.resetModules()
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
   const config = await import('../../src/config')
+  const redact = await import('../../src/redact')
   const format = await import('../../src/format')
-  return { ...config, ...format, warn }
+  return { ...config, ...format, ...redact, warn }
 }
 
 afterEach(() => {
@@ -16,7 +17,7 @@ afterEach(() => {
 
 describe('resolveConfig', () => {
   it('fills every default from the JSDoc of LoggerConfig', async () => {
-    const { resolveConfig, formatText, warn } = await load()
+    const { resolveConfig, formatText, warn, keyMatcher, DEFAULT_REDACT } = await load()
     const c = resolveConfig({ clientId: 'ui', apiUrl: 'https://horn.example.com/api' })
     expect(c).toMatchObject({
       clientId: 'ui',
@@ -31,10 +32,11 @@ describe('resolveConfig', () => {
       maxBatchEntries: 1000,
       maxEntryBytes: 8192,
       maxStoredBytes: 8 * 1024 * 1024,
+      requestTimeout: 60_000,
       storage: 'indexeddb',
     })
     expect(c.format).toBe(formatText)
-    expect([...c.redact].sort()).toEqual(['apikey', 'authorization', 'password', 'secret', 'token'])
+    expect(c.redact.source).toBe(keyMatcher(DEFAULT_REDACT).source)
     expect(c.headers()).toEqual({})
     expect(c.maxBatchBytes).toBeLessThan(64 * 1024)
     expect(warn).not.toHaveBeenCalled()
@@ -57,6 +59,7 @@ describe('resolveConfig', () => {
       maxStoredBytes: 1 << 20,
       format: 'json',
       redact: ['PIN'],
+      requestTimeout: 5000,
       storage: 'memory',
     })
     expect(c).toMatchObject({
@@ -71,10 +74,13 @@ describe('resolveConfig', () => {
       maxBatchEntries: 10,
       maxEntryBytes: 4096,
       maxStoredBytes: 1 << 20,
+      requestTimeout: 5000,
       storage: 'memory',
     })
     expect(c.format).toBe(formatJson)
-    expect([...c.redact]).toEqual(['pin'])
+    // The list replaces the defaults.
+    expect(c.redact.test('card_pin')).toBe(true)
+    expect(c.redact.test('password')).toBe(false)
   })
 
   it('defaults apiUrl to the page origin', async () => {
@@ -159,6 +165,6 @@ describe('resolveConfig', () => {
 
   it('falls back to the default redact list when redact is not an array', async () => {
     const { resolveConfig } = await load()
-    expect(resolveConfig({ clientId: 'ui', redact: 'password' as never }).redact.has('apikey')).toBe(true)
+    expect(resolveConfig({ clientId: 'ui', redact: 'password' as never }).redact.test('x-api-key')).toBe(true)
   })
 })

@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
-import { jsonStringBytes, sanitize, toText, truncate, truncateLine } from '../../src/serialize'
-import { DEFAULT_REDACT } from '../../src/config'
+import { isError, jsonStringBytes, sanitize, toText, truncate, truncateLine } from '../../src/serialize'
+import { DEFAULT_REDACT, keyMatcher } from '../../src/redact'
 
-const REDACT = new Set(DEFAULT_REDACT.map((k) => k.toLowerCase()))
+const REDACT = keyMatcher(DEFAULT_REDACT)
 const clean = (value: unknown, maxString = 1000) => sanitize(value, REDACT, maxString)
 /** Whatever sanitize returns must survive JSON.stringify. */
 /** No lone surrogate: in a `u` regex a proper pair is one code point, so \p{Cs} matches only halves. */
@@ -184,7 +184,7 @@ describe('sanitize', () => {
       AUTHORIZATION: 'Bearer x',
       user: { Secret: { nested: 'object is redacted whole' }, apikey: 'k1', name: 'ann' },
       list: [{ apiKey: 'k2', ok: 1 }, [{ deeper: { PassWord: 'p2' } }]],
-      tokens: 'not a redacted key',
+      room: 'not a redacted key',
     }
     const out = clean(input)
     expect(out).toEqual({
@@ -193,7 +193,7 @@ describe('sanitize', () => {
       AUTHORIZATION: '[redacted]',
       user: { Secret: '[redacted]', apikey: '[redacted]', name: 'ann' },
       list: [{ apiKey: '[redacted]', ok: 1 }, [{ deeper: { PassWord: '[redacted]' } }]],
-      tokens: 'not a redacted key',
+      room: 'not a redacted key',
     })
     for (const leaked of ['p1', 't1', 'Bearer', 'k1', 'k2', 'p2', 'whole']) expect(JSON.stringify(out)).not.toContain(leaked)
   })
@@ -207,8 +207,40 @@ describe('sanitize', () => {
     expect(clean(value)).toEqual({ password: '[redacted]' })
   })
 
-  it('uses the given redact set, not the defaults', () => {
-    expect(sanitize({ password: 'p', pin: '1234' }, new Set(['pin']), 100)).toEqual({ password: 'p', pin: '[redacted]' })
+  it('uses the given redact list, not the defaults', () => {
+    expect(sanitize({ password: 'p', pin: '1234' }, keyMatcher(['pin']), 100)).toEqual({ password: 'p', pin: '[redacted]' })
+  })
+
+  it('redacts Headers, URLSearchParams, FormData and Map values by their keys', () => {
+    const headers = new Headers({ Authorization: 'Bearer h1', 'X-Api-Key': 'h2', 'Content-Type': 'text/plain' })
+    const params = new URLSearchParams('access_token=q1&room=blue')
+    const form = new FormData()
+    form.append('password', 'f1')
+    form.append('user', 'ann')
+    const map = new Map<unknown, unknown>([['refreshToken', 'm1'], ['n', 1]])
+    const out = clean({ headers, params, form, map }) as Record<string, Record<string, unknown>>
+    // Browsers give header names in lower case; happy-dom keeps them as set.
+    out.headers = Object.fromEntries(Object.entries(out.headers).map(([k, v]) => [k.toLowerCase(), v]))
+    expect(out).toEqual({
+      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', 'content-type': 'text/plain' },
+      params: { access_token: '[redacted]', room: 'blue' },
+      form: { password: '[redacted]', user: 'ann' },
+      map: { refreshToken: '[redacted]', n: 1 },
+    })
+  })
+
+  it('redacts secret URL parameters in strings, URL objects, error messages and stacks', () => {
+    const url = 'https://app.example/room?token=s1&room=blue#access_token=s2&state=ok'
+    const error = new Error('GET ' + url + ' failed')
+    const out = JSON.stringify(clean({ url, parsed: new URL(url), error, list: [url] }))
+    expect(out).not.toMatch(/s1|s2/)
+    expect(out).toContain('/room?token=[redacted]&room=blue#access_token=[redacted]&state=ok')
+    expect(toText(url, REDACT, 1000)).toBe('https://app.example/room?token=[redacted]&room=blue#access_token=[redacted]&state=ok')
+  })
+
+  it('redacts a secret value that a cut split, so no part of it survives', () => {
+    expect(clean('https://a.example/?code=' + 'x'.repeat(50), 30)).toBe('https://a.example/?code=[redacted]…')
+    expect(toText('https://a.example/?code=' + 'x'.repeat(50), REDACT, 30)).toBe('https://a.example/?code=[redacted]…')
   })
 
   it('never throws on a pile of hostile values', () => {
@@ -335,5 +367,18 @@ describe('jsonStringBytes', () => {
       if (jsonStringBytes(s) !== expected(s)) mismatches++
     }
     expect(mismatches).toBe(0)
+  })
+})
+
+describe('isError', () => {
+  it('tells errors apart, and says no (without throwing) for a Proxy whose traps throw', () => {
+    const boom = () => {
+      throw new Error('trap')
+    }
+    const hostile = new Proxy({}, { get: boom, has: boom, ownKeys: boom, getPrototypeOf: boom, getOwnPropertyDescriptor: boom })
+    expect(isError(new TypeError('x'))).toBe(true)
+    expect(isError({ message: 'x' })).toBe(false)
+    expect(isError(hostile)).toBe(false)
+    expect(toText(hostile, REDACT, 100)).toBe('[Unserializable: trap]')
   })
 })

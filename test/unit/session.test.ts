@@ -93,17 +93,59 @@ describe('register', () => {
   })
 
   it.each([
-    ['no id', '{}'],
-    ['an empty id', '{"id":""}'],
-    ['a numeric id', '{"id":7}'],
-    ['no JSON', 'created'],
-  ])('rejects a 2xx with %s', async (_, body) => {
-    stubFetch({ status: 201, body })
-    const { retry, config, signal } = setup()
+    ['no id', 200, '{}'],
+    ['an empty id', 201, '{"id":""}'],
+    ['a numeric id', 201, '{"id":7}'],
+    ['null', 200, 'null'],
+    ['no JSON (a captive portal’s page)', 200, '<html>Sign in to the Wi-Fi</html>'],
+    ['an id on a 3xx', 304, '{"id":"nope"}'],
+  ])('retries an answer with %s like a transient failure, then takes the id that comes', async (_, status, body) => {
+    const { fetch } = stubFetch({ status, body }, { status, body }, { status: 201, body: '{"id":"as-1"}' })
+    const { retry, config, signal, onRetry } = setup()
     const result = track(register(retry, config, signal, record()))
-    await settle()
-    expect(result.error).toBeInstanceOf(HornLoggerError)
-    expect(result.error).toMatchObject({ status: 201 })
+    await settle(50)
+    expect(result).toMatchObject({ settled: true, value: 'as-1' })
+    expect(fetch).toHaveBeenCalledTimes(3)
+    expect(onRetry).toHaveBeenCalledTimes(2)
+  })
+
+  it('retries a 2xx whose body cannot be read', async () => {
+    let calls = 0
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        const broken = new ReadableStream({ start: (c) => c.error(new TypeError('connection reset')) })
+        return ++calls === 1 ? new Response(broken, { status: 200 }) : new Response('{"id":"as-2"}', { status: 200 })
+      }),
+    )
+    const { retry, config, signal, onRetry } = setup()
+    const result = track(register(retry, config, signal, record()))
+    await settle(50)
+    expect(result).toMatchObject({ settled: true, value: 'as-2' })
+    expect(calls).toBe(2)
+    expect(onRetry).toHaveBeenCalledTimes(1)
+  })
+
+  it('aborts an attempt that gets no answer within requestTimeout and retries it', async () => {
+    const signals: AbortSignal[] = []
+    const fetch = vi.fn((_url: string, init: RequestInit) => {
+      signals.push(init.signal!)
+      if (signals.length > 1) return Promise.resolve(new Response('{"id":"as-3"}', { status: 201 }))
+      return new Promise<Response>((_, reject) => init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    })
+    vi.stubGlobal('fetch', fetch)
+    const { retry, config, signal, onRetry } = setup({ requestTimeout: 5000 })
+    const result = track(register(retry, config, signal, record()))
+    await vi.advanceTimersByTimeAsync(4990)
+    expect(fetch).toHaveBeenCalledTimes(1)
+    expect(result.settled).toBe(false)
+    await settle(50)
+    expect(signals[0].aborted).toBe(true)
+    expect(result).toMatchObject({ settled: true, value: 'as-3' })
+    expect(fetch).toHaveBeenCalledTimes(2)
+    expect(onRetry).toHaveBeenCalledTimes(1)
+    // Both attempts sent the same body.
+    expect(new Set(fetch.mock.calls.map((call) => call[1].body)).size).toBe(1)
   })
 
   it('retries 503, 429 and network errors until it is answered', async () => {
@@ -214,7 +256,7 @@ describe('request', () => {
     expect(fetch).toHaveBeenCalledTimes(1)
   })
 
-  it('stops when the signal aborts while the request is in flight, and passes the signal to fetch', async () => {
+  it('stops when the signal aborts while the request is in flight, and aborts the fetch', async () => {
     let inFlight: RequestInit | undefined
     const fetch = vi.fn(
       (_url: string, init: RequestInit) =>
@@ -227,8 +269,10 @@ describe('request', () => {
     const { retry, config, signal, controller, onRetry } = setup()
     const answer = track(request(retry, config, signal, '/x', '{}'))
     await settle()
-    expect(inFlight?.signal).toBe(signal)
+    expect(inFlight?.signal?.aborted).toBe(false)
     controller.abort(new Error('closed'))
+    // The logger's signal aborts fetch's own; unlike a timeout, that is not retried.
+    expect(inFlight?.signal?.aborted).toBe(true)
     await vi.advanceTimersByTimeAsync(10 * 60_000)
     expect(String(answer.error)).toContain('closed')
     expect(fetch).toHaveBeenCalledTimes(1)

@@ -77,6 +77,7 @@ describe('post', () => {
       headers: { Authorization: 'Bearer t' },
       credentials: 'include',
       keepalive: true,
+      timeout: 30_000,
       signal,
     })
     expect(answer).toEqual({ status: 202, text: 'accepted', retryAfter: 3000 })
@@ -90,14 +91,17 @@ describe('post', () => {
       headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
       credentials: 'include',
       keepalive: true,
-      signal,
+      referrerPolicy: 'no-referrer',
     })
+    // fetch gets a signal of its own, which the caller's aborts (and the timeout, see below).
+    expect(init.signal).toBeInstanceOf(AbortSignal)
+    expect(init.signal).not.toBe(signal)
   })
 
   it('sets no Content-Type without a body, and does not change the given headers', async () => {
     const fetch = stubFetch(new Response(null, { status: 204 }))
     const headers = { 'X-App': '1' }
-    const answer = await post('https://h.example/api/link', undefined, { headers, credentials: 'same-origin' })
+    const answer = await post('https://h.example/api/link', undefined, { headers, credentials: 'same-origin', timeout: 30_000 })
     expect(answer).toEqual({ status: 204, text: '', retryAfter: undefined })
     const init = fetch.mock.calls[0][1]
     expect(init.headers).toEqual({ 'X-App': '1' })
@@ -110,11 +114,57 @@ describe('post', () => {
     const response = new Response('x', { status: 503 })
     vi.spyOn(response, 'text').mockRejectedValue(new TypeError('stream broke'))
     stubFetch(response)
-    await expect(post('https://h.example/x', '{}', { headers: {}, credentials: 'omit' })).resolves.toMatchObject({ status: 503, text: '' })
+    await expect(post('https://h.example/x', '{}', { headers: {}, credentials: 'omit', timeout: 30_000 })).resolves.toMatchObject({ status: 503, text: '' })
   })
 
   it('rejects when no answer came', async () => {
     vi.stubGlobal('fetch', vi.fn().mockRejectedValue(new TypeError('Failed to fetch')))
-    await expect(post('https://h.example/x', '{}', { headers: {}, credentials: 'omit' })).rejects.toThrow('Failed to fetch')
+    await expect(post('https://h.example/x', '{}', { headers: {}, credentials: 'omit', timeout: 30_000 })).rejects.toThrow('Failed to fetch')
+  })
+
+  /** A fetch that never answers, and rejects (as browsers do) once its signal aborts. */
+  function hangingFetch() {
+    const signals: AbortSignal[] = []
+    const fetch = vi.fn(
+      (_url: string, init: RequestInit) =>
+        new Promise<Response>((_, reject) => {
+          signals.push(init.signal!)
+          init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))
+        }),
+    )
+    vi.stubGlobal('fetch', fetch)
+    return signals
+  }
+
+  it('aborts a request that gets no answer within the timeout', async () => {
+    vi.useFakeTimers()
+    try {
+      const signals = hangingFetch()
+      const caller = new AbortController()
+      let outcome: unknown
+      post('https://h.example/x', '{}', { headers: {}, credentials: 'omit', timeout: 5000, signal: caller.signal }).catch((e) => (outcome = e))
+      await vi.advanceTimersByTimeAsync(4999)
+      expect(outcome).toBeUndefined()
+      expect(signals[0].aborted).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(signals[0].aborted).toBe(true)
+      expect(outcome).toMatchObject({ name: 'AbortError' })
+      // The caller's signal was not touched, and no timer is left behind.
+      expect(caller.signal.aborted).toBe(false)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('aborts when the caller’s signal does, and lets go of that signal once answered', async () => {
+    const signals = hangingFetch()
+    const caller = new AbortController()
+    const remove = vi.spyOn(caller.signal, 'removeEventListener')
+    const pending = post('https://h.example/x', '{}', { headers: {}, credentials: 'omit', timeout: 30_000, signal: caller.signal })
+    caller.abort(new Error('closed'))
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' })
+    expect(signals[0].aborted).toBe(true)
+    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function))
   })
 })
