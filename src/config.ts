@@ -1,4 +1,4 @@
-import type { Formatter, Headers, Level, LoggerConfig } from './types'
+import type { BeforeSend, Formatter, Headers, Level, LoggerConfig } from './types'
 import { createFormatter } from './format'
 import { safe, warnOnce } from './lib/console'
 
@@ -27,6 +27,12 @@ export interface ResolvedConfig {
   format: Formatter
   redact: Set<string>
   storage: 'indexeddb' | 'memory'
+  beforeSend: BeforeSend | undefined
+  release: string | undefined
+  environment: string | undefined
+  /** As given: the entry builder makes it safe once (see `setContext`). */
+  context: unknown
+  logPageInfo: boolean
 }
 
 export const DEFAULT_REDACT = ['password', 'token', 'authorization', 'secret', 'apiKey']
@@ -67,5 +73,11 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     format: createFormatter(c.format),
     redact: new Set((Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT).map((k) => String(k).toLowerCase())),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
+    // Not a function: the entry builder says so once, when it fails to call it.
+    beforeSend: c.beforeSend,
+    release: c.release,
+    environment: c.environment,
+    context: c.context,
+    logPageInfo: c.logPageInfo !== false,
   }
 }

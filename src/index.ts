@@ -8,4 +8,4 @@
  */
 export { createLogger } from './logger'
 export { HornLoggerError } from './session'
-export type { Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
+export type { BeforeSend, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats } from './types'
