@@ -63,7 +63,7 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
     } finally {
       inHook = false
     }
-    warnOnce('config.beforeSend must be a function returning an entry or false; entry sent as it was')
+    warnOnce('config.beforeSend failed or returned neither an entry nor false; entry sent unchanged')
     return entry
   }
 

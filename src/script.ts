@@ -50,10 +50,8 @@ function start(): void {
   for (const [method, args, time] of Array.isArray(queued) ? queued : []) {
     if (LEVELS.includes(method as Level)) agent.logAt(method as Level, time, args[0], args[1])
     // linkUser, setContext, setContextProperty, setLevel, …: in order, so entries get the context set before them.
-    else if (typeof logger[method] == 'function') {
-      const result = (logger[method] as (...args: unknown[]) => unknown).apply(logger, args as unknown[])
-      if (result instanceof Promise) result.catch(() => {})
-    }
+    else if (typeof logger[method] == 'function')
+      Promise.resolve((logger[method] as (...a: unknown[]) => unknown).apply(logger, args as unknown[])).catch(() => {})
   }
 }
 
