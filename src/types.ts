@@ -21,7 +21,8 @@ export interface Entry extends LogEntry {
  * Sees every entry before it is formatted. Return it (changed or not) to send
  * it, or `false` to drop it. Only `message` and `context` of what it returns
  * are used. A hook that throws or returns anything else leaves the entry as
- * it was (with one console warning).
+ * it was (with one console warning). Return new objects rather than changing
+ * nested ones in place: those may be shared with the global context.
  */
 export type BeforeSend = (entry: LogEntry) => LogEntry | false
 
