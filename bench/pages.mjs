@@ -50,7 +50,7 @@ export function contenderPages({ sinkUrl, hornScript }) {
     '/horn.html': page(
       'logger.info',
       `</script><script src="${hornScript}"></script><script>
-const logger = HornLogger.createLogger({ clientId: 'bench', apiUrl: ${JSON.stringify(sinkUrl)}, captureErrors: false })`,
+const logger = HornLogger.createLogger({ clientId: 'bench', apiUrl: ${JSON.stringify(sinkUrl)}, captureErrors: false, logPageInfo: false })`,
       `ready: logger.ready,
   flush: (timeout) => logger.flush({ timeout }),
   stats: () => logger.stats(),`,

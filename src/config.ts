@@ -1,4 +1,4 @@
-import type { Formatter, Headers, Level, LoggerConfig } from './types'
+import type { BeforeSend, Formatter, Headers, Level, LoggerConfig } from './types'
 import { createFormatter } from './format'
 import { safe, warnOnce } from './lib/console'
 import { DEFAULT_REDACT, keyMatcher } from './redact'
@@ -38,6 +38,12 @@ export interface ResolvedConfig {
   /** Finds a redacted word in a key (see `keyMatcher`); also tests URL parameter names. */
   redact: RegExp
   storage: 'indexeddb' | 'memory'
+  beforeSend: BeforeSend | undefined
+  release: string | undefined
+  environment: string | undefined
+  /** As given: the entry builder makes it safe once (see `setContext`). */
+  context: unknown
+  logPageInfo: boolean
 }
 
 /** A number option: the default when missing, clamped into [min, max]; a bad value warns once. */
@@ -77,5 +83,11 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     requestTimeout: bounded('requestTimeout', c.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
     redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
+    // Not a function: the entry builder says so once, when it fails to call it.
+    beforeSend: c.beforeSend,
+    release: c.release,
+    environment: c.environment,
+    context: c.context,
+    logPageInfo: c.logPageInfo !== false,
   }
 }

@@ -9,4 +9,4 @@
 export { createLogger } from './logger'
 export { HornLoggerError } from './session'
 export { DEFAULT_REDACT } from './redact'
-export type { Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
+export type { BeforeSend, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats } from './types'

@@ -1,6 +1,5 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
 import { KEEPALIVE_BUDGET_BYTES, LEVELS, resolveConfig } from './config'
-import { isError, sanitize, toText, truncateLine } from './serialize'
 import { redactUrls } from './redact'
 import { createStoreFor } from './store'
 import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
@@ -10,6 +9,8 @@ import { linkUser as postLinkUser, logsPath } from './session'
 import { recoverOrphans } from './recovery'
 import { watchPage } from './lifecycle'
 import { captureConsole, captureErrors } from './capture'
+import { createEntries, type Context } from './entry'
+import { pageInfo } from './pageInfo'
 import { delivered, post } from './transport'
 import { holdLock, lockName } from './lib/locks'
 import { safe, warnOnce } from './lib/console'
@@ -56,18 +57,23 @@ export function createAgent(userConfig: LoggerConfig): Agent {
     warnOnce('could not start (' + String(error) + '); logging is off')
     const nothing = () => {}
     const none = Promise.resolve()
-    return {
-      logger: {
-        ...levelMethods(() => nothing),
-        linkUser: () => none,
-        flush: () => Promise.resolve(false),
-        ready: new Promise<string>(() => {}),
-        appSessionId: undefined,
-        stats: noStats,
-        close: () => none,
-      },
-      logAt: nothing,
+    const logger: Logger = {
+      ...levelMethods(() => nothing),
+      linkUser: () => none,
+      flush: () => Promise.resolve(false),
+      ready: new Promise<string>(() => {}),
+      appSessionId: undefined,
+      stats: noStats,
+      close: () => none,
+      setContext: nothing,
+      setContextProperty: nothing,
+      removeContextProperty: nothing,
+      getContext: () => ({}),
+      child: () => logger,
+      setLevel: nothing,
+      level: 'debug',
     }
+    return { logger, logAt: nothing }
   }
 }
 
@@ -132,32 +138,13 @@ function startAgent(userConfig: LoggerConfig): Agent {
     void sender.kick()
   }
 
-  let closed = false
-  /** The log call: format one line and append it. No I/O; `safe` is inlined here, it is the hot path. */
-  function log(level: Level, message: unknown, context?: unknown, at?: number): void {
-    try {
-      if (closed || LEVELS.indexOf(level) < config.level) return
-      const time = typeof at == 'number' && isFinite(at) ? at : Date.now()
-      const max = config.maxEntryBytes
-      let extra: Record<string, unknown> | undefined
-      let text: string
-      if (isError(message)) {
-        const error = sanitize(message, config.redact, max) as { name?: unknown; message?: unknown }
-        text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
-        extra = { error }
-      } else text = toText(message, config.redact, max)
-      if (context !== undefined) {
-        const clean = sanitize(context, config.redact, max)
-        const plain = clean && typeof clean == 'object' && !Array.isArray(clean)
-        extra = plain ? (extra ? { ...(clean as object), ...extra } : (clean as Record<string, unknown>)) : { context: clean, ...extra }
-      }
-      const line = config.format({ time, level, message: text, context: extra, seq: counts.logged++ })
-      outbox.push(time, truncateLine(line, max))
-      persistTimer ??= setTimeout(tick, PERSIST_DELAY_MS)
-    } catch (error) {
-      warnOnce('internal error: ' + String(error))
-    }
-  }
+  const entries = createEntries(config, (time, line) => {
+    outbox.push(time, line)
+    persistTimer ??= setTimeout(tick, PERSIST_DELAY_MS)
+  })
+  entries.setContext(config.context ?? {})
+  // The first line of the app session; it goes through `beforeSend` like any other.
+  if (config.logPageInfo) safe(() => entries.add('info', 'page info', pageInfo(config.release, config.environment)))()
 
   let keepaliveBytes = 0
   /** A copy of a sealed batch that may outlive the page. Its answer settles it like any other. */
@@ -221,8 +208,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
-  if (config.captureErrors) stops.push(captureErrors(log))
-  if (config.captureConsole) stops.push(captureConsole(log))
+  if (config.captureErrors) stops.push(captureErrors(entries.log))
+  if (config.captureConsole) stops.push(captureConsole(entries.log))
 
   void sender.kick()
   void lock.acquired.then(() =>
@@ -232,7 +219,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   )
 
   const flush = async (options?: FlushOptions): Promise<boolean> => {
-    const target = counts.logged
+    const target = entries.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
     urgent++
@@ -253,8 +240,22 @@ function startAgent(userConfig: LoggerConfig): Agent {
     }
   }
 
-  const logger: Logger = {
-    ...levelMethods((level) => (message, context) => log(level, message, context)),
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
+    closed = true
+    entries.stop()
+    stops.forEach((stop) => safe(stop)())
+    abort.abort()
+    // What is left stays stored; with the lock gone, the next load delivers it.
+    lock.release()
+  }
+  const none = Promise.resolve()
+
+  /** The logger, or one of its children (`base`: the child's context): thin views over one pipeline. */
+  const view = (base?: Context): Logger => ({
+    ...levelMethods((level) => (message, context) => entries.log(level, message, context, base)),
     async linkUser(options?: LinkUserOptions) {
       const appSessionId = await sender.appSession()
       await postLinkUser(retry, config, signal, appSessionId, options?.headers)
@@ -264,16 +265,23 @@ function startAgent(userConfig: LoggerConfig): Agent {
     get appSessionId() {
       return record.appSessionId
     },
-    stats: safe((): Stats => ({ ...counts, pending: Math.max(0, counts.logged - counts.acknowledged - counts.dropped) }), noStats()),
-    async close() {
-      if (closed) return
-      await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
-      closed = true
-      stops.forEach((stop) => safe(stop)())
-      abort.abort()
-      // What is left stays stored; with the lock gone, the next load delivers it.
-      lock.release()
+    stats: safe((): Stats => ({ ...counts, logged: entries.logged, pending: Math.max(0, entries.logged - counts.acknowledged - counts.dropped) }), noStats()),
+    close: base ? () => none : close,
+    setContext: safe(entries.setContext),
+    setContextProperty: safe(entries.setContextProperty),
+    removeContextProperty: safe(entries.removeContextProperty),
+    getContext: safe(entries.getContext, {}),
+    // `clean` never throws (it is the sanitizer), so neither does `child`, and a child is always a logger.
+    child: (context) => view({ ...base, ...entries.clean(context) }),
+    setLevel: safe((level: Level) => {
+      const rank = LEVELS.indexOf(level)
+      if (rank < 0) warnOnce('level must be debug, info, warn or error')
+      else entries.level = rank
+    }),
+    get level() {
+      return LEVELS[entries.level]
     },
-  }
-  return { logger, logAt: (level, time, message, context) => log(level, message, context, time) }
+  })
+  const logger = view()
+  return { logger, logAt: (level, time, message, context) => entries.log(level, message, context, undefined, time) }
 }

@@ -9,6 +9,7 @@ import { createLogger, DEFAULT_REDACT } from './index'
 import { createAgent } from './logger'
 import { LEVELS } from './config'
 import type { Level, Logger, LoggerConfig } from './types'
+import { warnOnce } from './lib/console'
 
 type Queued = [method: string, args: ArrayLike<unknown>, time: number]
 
@@ -32,13 +33,25 @@ function start(): void {
     level: data.level as Level | undefined,
     captureErrors: flag(data.captureErrors, true),
     captureConsole: flag(data.captureConsole, false),
+    logPageInfo: flag(data.logPageInfo, true),
+    release: data.release,
+    environment: data.environment,
   }
+  if (data.context)
+    try {
+      config.context = JSON.parse(data.context)
+    } catch {
+      warnOnce('data-context is not JSON')
+    }
   const queued = (window.hornLogger as { q?: Queued[] } | undefined)?.q
   const agent = createAgent(config)
   window.hornLogger = agent.logger
+  const logger = agent.logger as unknown as Record<string, unknown>
   for (const [method, args, time] of Array.isArray(queued) ? queued : []) {
     if (LEVELS.includes(method as Level)) agent.logAt(method as Level, time, args[0], args[1])
-    else if (method === 'linkUser') agent.logger.linkUser(args[0] as never).catch(() => {})
+    // linkUser, setContext, setContextProperty, setLevel, …: in order, so entries get the context set before them.
+    else if (typeof logger[method] == 'function')
+      Promise.resolve((logger[method] as (...a: unknown[]) => unknown).apply(logger, args as unknown[])).catch(() => {})
   }
 }
 

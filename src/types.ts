@@ -1,17 +1,30 @@
 /** Severity of an entry, lowest first. */
 export type Level = 'debug' | 'info' | 'warn' | 'error'
 
-/** One log call, as the formatter sees it. */
-export interface Entry {
+/** One log call, as `beforeSend` sees it. */
+export interface LogEntry {
   /** Milliseconds since the epoch (UTC) when the call was made. */
   time: number
   level: Level
   message: string
-  /** The call's context, already made safe: redacted, JSON-compatible. */
+  /** The global, child and call context merged (the call's keys win), already made safe: redacted, JSON-compatible. */
   context?: Record<string, unknown>
+}
+
+/** One log call, as the formatter sees it. */
+export interface Entry extends LogEntry {
   /** 0, 1, 2, … per logger, in call order. */
   seq: number
 }
+
+/**
+ * Sees every entry before it is formatted. Return it (changed or not) to send
+ * it, or `false` to drop it. Only `message` and `context` of what it returns
+ * are used. A hook that throws or returns anything else leaves the entry as
+ * it was (with one console warning). Return new objects rather than changing
+ * nested ones in place: those may be shared with the global context.
+ */
+export type BeforeSend = (entry: LogEntry) => LogEntry | false
 
 /** Turns an entry into one line. Newlines inside it are escaped; `\n` is added. */
 export type Formatter = (entry: Entry) => string
@@ -106,6 +119,30 @@ export interface LoggerConfig {
    * @default 'indexeddb'
    */
   storage?: 'indexeddb' | 'memory'
+  /**
+   * Called with each entry before it is formatted: return it (perhaps with a new
+   * `message` or `context`) to send it, or `false` to drop it (not counted, not stored).
+   * @example
+   * beforeSend: (entry) => (entry.message.startsWith('heartbeat') ? false : entry)
+   */
+  beforeSend?: BeforeSend
+  /** The application's version, e.g. `'4.2.0'`; shown in the first line of each app session. */
+  release?: string
+  /** Where the application runs, e.g. `'production'`; shown in the first line of each app session. */
+  environment?: string
+  /**
+   * The initial global context, merged into every entry (the entry's own keys win).
+   * @example
+   * context: { tenant: 'acme' }
+   */
+  context?: object
+  /**
+   * Start each app session's log with one `INFO` entry describing the page: user agent,
+   * language, time zone, screen and viewport, device and connection hints, `release`,
+   * `environment`. It is one entry like the others (counted in `stats()`), logged whatever the `level`.
+   * @default true
+   */
+  logPageInfo?: boolean
 }
 
 /** Counters since the logger was created. */
@@ -155,6 +192,32 @@ export interface Logger {
   readonly ready: Promise<string>
   readonly appSessionId: string | undefined
   stats(): Stats
-  /** Flushes what it can, detaches every listener, restores the console. */
+  /** Flushes what it can, detaches every listener, restores the console. On a child logger, does nothing. */
   close(): Promise<void>
+  /**
+   * Replaces the global context: merged into every later entry of this logger and its
+   * children (the entry's own keys win). Redacted and made JSON-safe once, here.
+   * @example
+   * logger.setContext({ tenant: 'acme', build: 42 })
+   */
+  setContext(context: object): void
+  /** Sets one key of the global context. */
+  setContextProperty(key: string, value: unknown): void
+  /** Removes one key of the global context. */
+  removeContextProperty(key: string): void
+  /** A copy of the global context, as entries get it (redacted, JSON-safe). */
+  getContext(): Record<string, unknown>
+  /**
+   * A logger that adds `context` to each of its entries (over the global context,
+   * under the call's own keys) and shares this one's pipeline, app session, level
+   * and global context. Cheap: no listeners of its own; its `close()` closes nothing.
+   * @example
+   * const call = logger.child({ callId: 'c-17' })
+   * call.info('joined') // … INFO joined {"callId":"c-17"}
+   */
+  child(context: object): Logger
+  /** Changes the lowest level kept, from now on (for this logger and its children). */
+  setLevel(level: Level): void
+  /** The lowest level kept. */
+  readonly level: Level
 }

@@ -65,12 +65,14 @@ describe('script tag against a healthy server', () => {
     expect(bodies.length).toBeGreaterThanOrEqual(indexes.length)
     for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThan(64 * 1024)
     const stats = await page.evaluate(() => (window as any).hornLogger.stats())
-    expect(stats).toMatchObject({ logged: 1000, persisted: 1000, acknowledged: 1000, dropped: 0, pending: 0 })
+    // The 1,000 and the page-info first line, delivered like any other entry.
+    expect(stats).toMatchObject({ logged: 1001, persisted: 1001, acknowledged: 1001, dropped: 0, pending: 0 })
+    expect(server.state.logs(id)!.split('\n')[0]).toMatch(/ INFO page info \{"userAgent":/)
     await page.close()
   })
 
   it('formats text lines: ISO time, level, message, context JSON, redacted keys', async () => {
-    const page = await open(server.page('format.html', agentPage({ 'client-id': 'format', 'api-url': server.url })))
+    const page = await open(server.page('format.html', agentPage({ 'client-id': 'format', 'api-url': server.url, 'log-page-info': 'false' })))
     await page.evaluate(async () => {
       const log = (window as any).hornLogger
       log.warn('line one\nline two', { user: { name: 'ann', Password: 'hunter2', nested: [{ token: 't' }] } })
@@ -107,7 +109,7 @@ describe('script tag against a healthy server', () => {
   })
 
   it('never throws, whatever it is given', async () => {
-    const page = await open(server.page('hostile.html', agentPage({ 'client-id': 'hostile', 'api-url': server.url })))
+    const page = await open(server.page('hostile.html', agentPage({ 'client-id': 'hostile', 'api-url': server.url, 'log-page-info': 'false' })))
     const result = await page.evaluate(async () => {
       const log = (window as any).hornLogger
       const circular: any = { name: 'loop' }
@@ -138,7 +140,12 @@ describe('script tag against a healthy server', () => {
         }
       }
       // Methods that return promises may reject (linkUser without a user: 401), but never throw.
-      for (const call of [() => log.flush('nonsense'), () => log.linkUser(42), () => log.stats(1), () => log.flush({ timeout: -1 })]) {
+      const calls = [
+        () => log.flush('nonsense'), () => log.linkUser(42), () => log.stats(1), () => log.flush({ timeout: -1 }),
+        () => log.setContext(proxy), () => log.setContextProperty(Symbol('k'), circular), () => log.removeContextProperty(getter),
+        () => log.getContext(), () => log.child(proxy).child(getter).setLevel(10n), () => log.child(null).close(),
+      ]
+      for (const call of calls) {
         try {
           call()?.catch?.(() => {})
         } catch {
@@ -179,8 +186,9 @@ describe('script tag against a flaky server', () => {
         return undefined
       },
     })
-    // Small batches, so the run sees many requests and many faults.
-    const page = await open(server.page('flaky.html', agentPage({ 'client-id': 'flaky', 'api-url': server.url })))
+    // Small batches, so the run sees many requests and many faults. The page's own logger sends nothing,
+    // so every fault the server counts is one that this logger retried.
+    const page = await open(server.page('flaky.html', agentPage({ 'client-id': 'flaky', 'api-url': server.url, 'log-page-info': 'false' })))
     const result = await page.evaluate(async () => {
       const log = (window as any).HornLogger.createLogger({ clientId: 'flaky-2k', apiUrl: location.origin, maxBatchBytes: 8192 })
       for (let i = 0; i < 2000; i++) log.info(`entry ${i}`, { i })

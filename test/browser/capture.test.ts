@@ -40,7 +40,7 @@ describe('capture', () => {
       Promise.reject(new Error('nobody caught me'))
       Promise.reject('a plain string')`,
     )
-    await page.goto(server.page('errors.html', agentPage({ 'client-id': 'errors', 'api-url': server.url }, '<script src="/thrower.js"></script>')))
+    await page.goto(server.page('errors.html', agentPage({ 'client-id': 'errors', 'api-url': server.url, 'log-page-info': 'false' }, '<script src="/thrower.js"></script>')))
     await page.waitForFunction(() => (window as any).hornLogger.stats().logged >= 3)
     const text = await flushAndRead(page)
     expect(text).toMatch(/ERROR TypeError: kaboom \{.*"source":"http:\/\/127\.0\.0\.1:\d+\/thrower\.js:1:\d+"/)
@@ -51,7 +51,7 @@ describe('capture', () => {
 
   it('data-capture-errors="false" leaves errors alone', async () => {
     const page = await browser.context.newPage()
-    await page.goto(server.page('no-errors.html', agentPage({ 'client-id': 'no-errors', 'api-url': server.url, 'capture-errors': 'false' })))
+    await page.goto(server.page('no-errors.html', agentPage({ 'client-id': 'no-errors', 'api-url': server.url, 'capture-errors': 'false', 'log-page-info': 'false' })))
     await page.evaluate(() => {
       setTimeout(() => {
         throw new Error('not mine')
@@ -68,7 +68,7 @@ describe('capture', () => {
     const page = await browser.context.newPage()
     const printed: string[] = []
     page.on('console', (m) => printed.push(`${m.type()}:${m.text()}`))
-    await page.goto(server.page('console.html', agentPage({ 'client-id': 'console', 'api-url': server.url, 'capture-console': 'true', 'level': 'info' })))
+    await page.goto(server.page('console.html', agentPage({ 'client-id': 'console', 'api-url': server.url, 'capture-console': 'true', 'level': 'info', 'log-page-info': 'false' })))
     await page.evaluate(() => {
       console.debug('below the level')
       console.log('hello', { room: 'blue' })
@@ -117,7 +117,9 @@ describe('script tag', () => {
     const text = await flushAndRead(page)
     const queuedAt = await page.evaluate(() => (window as any).queuedAt)
     expect(entryNumbers(text)).toEqual(range(50))
-    const firstTime = Date.parse(lines(text)[0].split(' ')[0])
+    // The first entry is the page-info line, logged when the script ran; the queued ones keep their own times.
+    expect(lines(text)[0]).toMatch(/ INFO page info \{/)
+    const firstTime = Date.parse(lines(text).find((line) => / entry 0 /.test(line))!.split(' ')[0])
     expect(Math.abs(firstTime - queuedAt)).toBeLessThan(100)
   })
 

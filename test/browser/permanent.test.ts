@@ -24,7 +24,8 @@ async function run(config: Record<string, unknown>, n: number, size = 0) {
   await page.goto(server!.page('page.html', agentPage({})))
   const result = await page.evaluate(
     async ({ config, n, size }) => {
-      const log = (window as any).HornLogger.createLogger({ apiUrl: location.origin, captureErrors: false, ...config })
+      // No page-info line: these tests count entries per batch exactly.
+      const log = (window as any).HornLogger.createLogger({ apiUrl: location.origin, captureErrors: false, logPageInfo: false, ...config })
       const firstId = await log.ready
       for (let i = 0; i < n; i++) log.info(`entry ${i}`, { pad: 'x'.repeat(size) })
       const flushed = await log.flush({ timeout: 30_000 })

@@ -103,7 +103,8 @@ describe('demo pages', () => {
     await page.click('#share')
     await page.click('#throw')
     await page.click('#reject')
-    await page.waitForFunction(() => (window as unknown as { hornLogger: { stats(): { logged: number } } }).hornLogger.stats().logged >= 9)
+    // Nine entries from the steps above, and the page-info first line.
+    await page.waitForFunction(() => (window as unknown as { hornLogger: { stats(): { logged: number } } }).hornLogger.stats().logged >= 10)
     expect(await flush(page)).toBe(true)
     // The panel follows stats() (every 250 ms) and links to the viewer for this app session.
     const id = await page.evaluate(() => (window as unknown as { hornLogger: { appSessionId: string } }).hornLogger.appSessionId)
