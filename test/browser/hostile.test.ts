@@ -72,7 +72,7 @@ describe('privacy', () => {
         console.log('console', location.href, { url: new URL(location.href) })
       </script>`
       const file = `${clientId}.html`
-      site.page(file, agentPage({ 'client-id': clientId, 'api-url': server.url, 'capture-console': 'true' }, body))
+      site.page(file, agentPage({ 'log-page-info': 'false', 'client-id': clientId, 'api-url': server.url, 'capture-console': 'true' }, body))
       await page.goto(`${site.url}/${file}${QUERY}`)
       const id = await page.evaluate(async () => {
         const log = (window as any).hornLogger
@@ -94,7 +94,7 @@ describe('privacy', () => {
       // The registered url keeps the path and the harmless parameters, so support staff still find it.
       const session = server.state.appSessions().find((s) => s.id === id)!
       expect(session.url).toBe(`${site.url}/${file}${REDACTED_QUERY}`)
-      const found = (await (await fetch(`${server.url}/app_sessions?url=/${file}`)).json()) as { results: Array<{ id: string }> }
+      const found = (await (await fetch(`${server.url}/app_sessions?url=/${file}`, { headers: { Authorization: "Bearer demo-support" } })).json()) as { results: Array<{ id: string }> }
       expect(found.results.map((s) => s.id)).toContain(id)
       const text = server.state.logs(id)!
       expect(lines(text)).toHaveLength(3)
@@ -118,7 +118,7 @@ describe('privacy', () => {
     const keys = [...new Set([...named, ...DEFAULT_REDACT, ...DEFAULT_REDACT.map((w) => 'my_' + w)].flatMap(spellings))]
     const ids = { appSessionId: 'ID-1', app_session_id: 'ID-2', sessionId: 'ID-3', channelSessionId: 'ID-4', channel: 'ID-5', clientId: 'ID-6', userId: 'ID-7', id: 'ID-8' }
     const page = await browser.context.newPage()
-    await page.goto(site.page('keys.html', agentPage({ 'client-id': 'keys', 'api-url': site.url, 'capture-console': 'true' })))
+    await page.goto(site.page('keys.html', agentPage({ 'log-page-info': 'false', 'client-id': 'keys', 'api-url': site.url, 'capture-console': 'true' })))
     const result = await page.evaluate(
       async ({ keys, ids }) => {
         const log = (window as any).hornLogger
@@ -159,8 +159,8 @@ describe('privacy', () => {
     await page.goto(site.page('more-keys.html', agentPage({})))
     const result = await page.evaluate(async () => {
       const H = (window as any).HornLogger
-      const added = H.createLogger({ clientId: 'more-keys', apiUrl: location.origin, redact: [...H.DEFAULT_REDACT, 'pin'] })
-      const replaced = H.createLogger({ clientId: 'other-keys', apiUrl: location.origin, redact: ['pin'] })
+      const added = H.createLogger({ logPageInfo: false, clientId: 'more-keys', apiUrl: location.origin, redact: [...H.DEFAULT_REDACT, 'pin'] })
+      const replaced = H.createLogger({ logPageInfo: false, clientId: 'other-keys', apiUrl: location.origin, redact: ['pin'] })
       for (const log of [added, replaced]) {
         log.info('keys', { cardPin: 'P-1', password: 'P-2' })
         await log.flush({ timeout: 10_000 })
@@ -185,7 +185,7 @@ describe('robustness', () => {
       return route.continue()
     })
     const body = `<script>for (let i = 0; i < 100; i++) hornLogger.info('entry ' + i)</script>`
-    await page.goto(site.page('portal.html', agentPage({ 'client-id': 'portal', 'api-url': site.url }, body)))
+    await page.goto(site.page('portal.html', agentPage({ 'log-page-info': 'false', 'client-id': 'portal', 'api-url': site.url }, body)))
     const id = await page.evaluate(() => (window as any).hornLogger.ready)
     expect(registers).toBe(3)
     await page.evaluate(() => {
@@ -207,7 +207,7 @@ describe('robustness', () => {
     const page = await browser.context.newPage()
     await page.goto(site.page('hang.html', agentPage({})))
     const result = await page.evaluate(async () => {
-      const log = (window as any).HornLogger.createLogger({ clientId: 'hang', apiUrl: location.origin, requestTimeout: 2000, maxBatchEntries: 50 })
+      const log = (window as any).HornLogger.createLogger({ logPageInfo: false, clientId: 'hang', apiUrl: location.origin, requestTimeout: 2000, maxBatchEntries: 50 })
       await log.ready
       const start = Date.now()
       for (let i = 0; i < 200; i++) log.info(`entry ${i}`)
@@ -237,7 +237,7 @@ describe('robustness', () => {
       const traps = ['get', 'set', 'has', 'ownKeys', 'getPrototypeOf', 'setPrototypeOf', 'getOwnPropertyDescriptor', 'defineProperty', 'deleteProperty', 'isExtensible', 'preventExtensions', 'apply', 'construct']
       const hostile = new Proxy(function () {}, Object.fromEntries(traps.map((t) => [t, boom])))
       const plain = new Proxy({}, Object.fromEntries(traps.filter((t) => t !== 'apply' && t !== 'construct').map((t) => [t, boom])))
-      const log = (window as any).HornLogger.createLogger({ clientId: 'proxy', apiUrl: location.origin })
+      const log = (window as any).HornLogger.createLogger({ logPageInfo: false, clientId: 'proxy', apiUrl: location.origin })
       let thrown = 0
       const calls = [
         () => log.info(plain),
@@ -275,12 +275,12 @@ describe('robustness', () => {
     await page.route('**/app_sessions/new/**', (route) => route.fulfill({ status: 403, contentType: 'application/json', body: '{"error":"client id not allowed"}' }))
     // Installed before the agent: sees any rejection nobody handled.
     const watch = `<script>window.unhandled = []; addEventListener('unhandledrejection', (e) => unhandled.push(String(e.reason)))</script>`
-    site.page('refused.html', watch + agentPage({ 'client-id': 'refused', 'api-url': site.url }))
+    site.page('refused.html', watch + agentPage({ 'log-page-info': 'false', 'client-id': 'refused', 'api-url': site.url }))
     await page.goto(`${site.url}/refused.html`)
     // Nobody listens to window.hornLogger.ready; wait until its refusal is known.
     await waitFor('the refusal warning', () => warnings.some((w) => w.includes('registration refused: HTTP 403')))
     const result = await page.evaluate(async () => {
-      const listened = (window as any).HornLogger.createLogger({ clientId: 'refused-too', apiUrl: location.origin })
+      const listened = (window as any).HornLogger.createLogger({ logPageInfo: false, clientId: 'refused-too', apiUrl: location.origin })
       const error = await listened.ready.then(
         () => undefined,
         (e: any) => ({ name: e.name, status: e.status, message: e.message, isError: e instanceof Error }),
@@ -310,7 +310,7 @@ describe('robustness', () => {
         return realFetch.apply(this, arguments)
       }
     </script>`
-    site.page('exit.html', probe + agentPage({ 'client-id': 'exit', 'api-url': site.url }))
+    site.page('exit.html', probe + agentPage({ 'log-page-info': 'false', 'client-id': 'exit', 'api-url': site.url }))
     await page.goto(`${site.url}/exit.html`)
     const times = await page.evaluate(async () => {
       const log = (window as any).hornLogger
