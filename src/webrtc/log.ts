@@ -1,0 +1,18 @@
+import type { Level, Logger } from '../types'
+
+/** All the module needs of a logger: its four level methods. */
+export type WebRTCLogger = Pick<Logger, Level>
+
+/** `{ name, message }` of an error (and `constraint` for an OverconstrainedError), never its whole object. */
+export function describeError(error: unknown): Record<string, string> {
+  const e = (error ?? {}) as { name?: unknown; message?: unknown; constraint?: unknown }
+  const out: Record<string, string> = { name: String(e.name ?? 'Error'), message: String(e.message ?? error) }
+  if (e.constraint) out.constraint = String(e.constraint)
+  return out
+}
+
+/** What support needs to know of a track: kind, label, state, and the settings it got. */
+export function describeTrack(track: MediaStreamTrack): Record<string, unknown> {
+  const { width, height, frameRate, sampleRate, channelCount } = track.getSettings?.() ?? {}
+  return { kind: track.kind, label: track.label, enabled: track.enabled, muted: track.muted, settings: { width, height, frameRate, sampleRate, channelCount } }
+}
