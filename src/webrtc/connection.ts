@@ -6,7 +6,7 @@
 import { listen } from '../lib/listen'
 import { safe } from '../lib/console'
 import { changes, detect, problemKey, type Problem } from './detect'
-import { describeError, type WebRTCLogger } from './log'
+import { errorText, describeError, type WebRTCLogger } from './log'
 import { watchTrack } from './track'
 import { patch, type Method } from './patch'
 import { describeCandidate, readSample, summarize, type Sample, type StatsEntry } from './stats'
@@ -35,19 +35,21 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
   const activeProblems = new Map<string, Problem>()
   let timer: ReturnType<typeof setInterval> | undefined
   let last: Sample | undefined
-  let pairId: string | undefined
+  let selectedPair: string | undefined
   let queue = Promise.resolve()
   let stopped = false
 
   say('info', 'created', { iceServers: iceServerUrls(config), iceTransportPolicy: config?.iceTransportPolicy })
 
-  const sampleOnce = async (final: boolean) => {
-    const report = await pc.getStats()
+  const sampleOnce = async (asked: Promise<RTCStatsReport>, final: boolean) => {
+    const report = await asked
     const sample = readSample(report.values() as Iterable<StatsEntry>, performance.now())
-    if (sample.pair && sample.pair.id !== pairId) {
-      pairId = sample.pair.id
+    // A new pair of the same kinds (Chrome re-nominates early on) says nothing new to support.
+    const pair = sample.pair && `${describeCandidate(sample.pair.local)} -> ${describeCandidate(sample.pair.remote)}`
+    if (pair && sample.pair && pair !== selectedPair) {
+      selectedPair = pair
       const { local, remote } = sample.pair
-      say('info', `candidate pair ${describeCandidate(local)} -> ${describeCandidate(remote)}`, { local, remote, relay: local.type === 'relay' || remote.type === 'relay' })
+      say('info', `candidate pair ${pair}`, { local, remote, relay: local.type === 'relay' || remote.type === 'relay' })
     }
     const before = last
     last = sample
@@ -66,13 +68,17 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
       say('info', `problem over: ${problem.code} (${problem.where})`, { problem: problem.code, where: problem.where })
     }
   }
-  // One getStats at a time, in order; a failed one (a closing connection) is skipped.
-  const poll = (final = false) => (queue = queue.then(() => sampleOnce(final)).catch(() => {}))
+  // Samples are read in order; a failed getStats (a closing connection) is skipped. The
+  // final one is asked for at once, before the native close() makes the answer empty.
+  const poll = (final?: boolean) => {
+    const asked = final ? pc.getStats() : undefined
+    return (queue = queue.then(() => sampleOnce(asked ?? pc.getStats(), !!final)).catch(() => {}))
+  }
 
   const startPolling = () => {
     if (timer !== undefined || stopped) return
     poll()
-    timer = setInterval(poll, statsInterval)
+    timer = setInterval(() => poll(), statsInterval)
   }
   const stopPolling = () => {
     clearInterval(timer)
@@ -116,7 +122,7 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
       if (result instanceof Promise) {
         result.catch(safe((error: unknown) => {
           const e = describeError(error)
-          say(name === 'addIceCandidate' ? 'warn' : 'error', `${name} failed: ${e.name}: ${e.message}`, { error: e })
+          say(name === 'addIceCandidate' ? 'warn' : 'error', `${name} failed: ${errorText(e)}`, { error: e })
         }))
       }
       return result
@@ -129,7 +135,6 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
   own('close', (original) => () => {
     const closing = pc.signalingState !== 'closed' && !stopped
     stopPolling()
-    // The last interval's numbers: getStats is asked before the native close, which it still answers.
     const final = closing && last ? poll(true) : Promise.resolve()
     const result = original.apply(pc)
     if (closing) {

@@ -11,8 +11,10 @@ export const HIGH_LOSS_PCT = 5
 export const MIN_PACKETS_FOR_LOSS = 50
 /** Round trips from this long make conversation awkward (webrtc-issue-detector: 250 ms). */
 export const HIGH_RTT_MS = 250
-/** Inbound video below this rate looks frozen (a disabled camera sends about 1 black frame per second). */
+/** Inbound video below this rate looks frozen. */
 export const FROZEN_FPS = 2
+/** Inbound video frozen (Chrome's freeze: a frame late by 3 average frame times, or 150 ms more) this share of the interval. */
+export const FROZEN_PCT = 10
 /** The encoder spent at least this share of the interval limited by CPU or bandwidth. */
 export const LIMITED_PCT = 50
 
@@ -34,7 +36,9 @@ function flowProblems(direction: 'out' | 'in', kind: Kind, flow: FlowSummary, fo
   if (flow.lossPct !== undefined && flow.lossPct > HIGH_LOSS_PCT && flow.packets >= MIN_PACKETS_FOR_LOSS) found.push({ code: 'high-loss', where, value: flow.lossPct })
   if (direction === 'in') {
     if (flow.packets === 0) found.push({ code: 'no-inbound-media', where, value: 0 })
-    else if (kind === 'video' && (flow.fps ?? 0) < FROZEN_FPS) found.push({ code: 'frozen-video', where, value: flow.fps ?? 0 })
+    else if (kind === 'video' && ((flow.fps ?? 0) < FROZEN_FPS || (flow.frozenPct ?? 0) >= FROZEN_PCT)) {
+      found.push({ code: 'frozen-video', where, value: flow.frozenPct ?? 100 })
+    }
     return
   }
   // The share of time limited when the browser reports it (Chrome); otherwise the reason at the end.

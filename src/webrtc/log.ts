@@ -11,6 +11,11 @@ export function describeError(error: unknown): Record<string, string> {
   return out
 }
 
+/** `NotAllowedError: Permission denied`, `OverconstrainedError (width)`: an error in a message. */
+export function errorText(e: Record<string, string>): string {
+  return `${e.name}${e.message ? `: ${e.message}` : ''}${e.constraint ? ` (${e.constraint})` : ''}`
+}
+
 /** What support needs to know of a track: kind, label, state, and the settings it got. */
 export function describeTrack(track: MediaStreamTrack): Record<string, unknown> {
   const { width, height, frameRate, sampleRate, channelCount } = track.getSettings?.() ?? {}

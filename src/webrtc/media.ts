@@ -6,7 +6,7 @@
 import { listen } from '../lib/listen'
 import { safe } from '../lib/console'
 import type { Say } from './connection'
-import { describeError, describeTrack } from './log'
+import { errorText, describeError, describeTrack } from './log'
 import { watchTrack } from './track'
 import { patch, type Method } from './patch'
 
@@ -47,7 +47,7 @@ export function instrumentMedia(say: Say, trackStops: Set<() => void>): () => vo
         },
         (error: unknown) => {
           const e = describeError(error)
-          safe(() => say('error', `${name} failed: ${e.name}: ${e.message}`, { constraints, error: e }))()
+          safe(() => say('error', `${name} failed: ${errorText(e)}`, { constraints, error: e }))()
           throw error
         },
       )

@@ -29,6 +29,10 @@ export interface StreamSample {
   concealed: number
   samples: number
   freezes: number
+  /** Seconds of frozen video (inbound). */
+  frozen: number
+  /** The encoder's current target, bits per second (outbound; not cumulative). */
+  target: number
 }
 
 export interface CandidateSide {
@@ -71,7 +75,11 @@ export interface FlowSummary {
   cpuPct?: number
   bandwidthPct?: number
   concealedPct?: number
+  /** Video freezes (inbound) in the interval, and the share of it spent frozen, in %. */
   freezes?: number
+  frozenPct?: number
+  /** The encoder's target bitrate at the end of the interval (outbound video). */
+  targetKbps?: number
 }
 
 export interface Summary {
@@ -105,6 +113,8 @@ function stream(entry: StatsEntry, lost: number, jitter: number): StreamSample {
     concealed: num(entry.concealedSamples),
     samples: num(entry.totalSamplesReceived),
     freezes: num(entry.freezeCount),
+    frozen: num(entry.totalFreezesDuration),
+    target: num(entry.targetBitrate),
   }
 }
 
@@ -156,6 +166,8 @@ function flow(streams: Array<[StreamSample, StreamSample | undefined]>, seconds:
   let concealed = 0
   let samples = 0
   let freezes = 0
+  let frozen = 0
+  let target = 0
   let cpu = 0
   let bandwidth = 0
   let jitter = 0
@@ -174,6 +186,8 @@ function flow(streams: Array<[StreamSample, StreamSample | undefined]>, seconds:
     concealed += delta('concealed')
     samples += delta('samples')
     freezes += delta('freezes')
+    frozen = Math.max(frozen, delta('frozen'))
+    target += now.target
     cpu = Math.max(cpu, delta('cpuLimited'))
     bandwidth = Math.max(bandwidth, delta('bandwidthLimited'))
     jitter = Math.max(jitter, now.jitter)
@@ -192,8 +206,10 @@ function flow(streams: Array<[StreamSample, StreamSample | undefined]>, seconds:
       if (limit) summary.limit = limit
       if (cpu > 0) summary.cpuPct = Math.min(100, round((100 * cpu) / seconds))
       if (bandwidth > 0) summary.bandwidthPct = Math.min(100, round((100 * bandwidth) / seconds))
+      if (target > 0) summary.targetKbps = round(target / 1000)
     } else if (freezes > 0) {
       summary.freezes = freezes
+      summary.frozenPct = Math.min(100, round((100 * frozen) / seconds))
     }
   } else if (inbound && samples > 0) {
     summary.concealedPct = round((100 * concealed) / samples, 1)
@@ -214,7 +230,8 @@ export function summarize(before: Sample, now: Sample): Summary {
     }
   }
   if (now.pair?.rtt !== undefined) summary.rttMs = round(now.pair.rtt * 1000)
-  if (now.pair?.availableOutgoing !== undefined) summary.availableOutKbps = round(now.pair.availableOutgoing / 1000)
+  // Only where something is sent: a receive-only connection's estimate says nothing.
+  if (now.pair?.availableOutgoing !== undefined && Object.keys(summary.out).length) summary.availableOutKbps = round(now.pair.availableOutgoing / 1000)
   return summary
 }
 
