@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 // @ts-expect-error: plain JavaScript module
 import { CHROMIUM_ARGS, chromiumOptions } from '../../demo/chromium.mjs'
+// @ts-expect-error: plain JavaScript module with JSDoc types
+import { createHornServer, DEMO_CSP } from '../../demo/server.mjs'
 import { lines, startServer, waitFor, type HornServer } from './harness'
 
 /** Stats every second, so a test sees several intervals in a few seconds. */
@@ -281,5 +283,48 @@ describe('stop()', () => {
     expect(log.filter((l) => / webrtc pc3 /.test(l))).toEqual([])
     expect(log.filter((l) => /webrtc pc\d closed/.test(l))).toEqual([])
     await page.close()
+  })
+})
+
+describe('the demo page', () => {
+  it('"Start a test call", degrade, camera off, end: the call\'s lines reach the log, under the strict CSP', async () => {
+    const horn = createHornServer({ log: () => {} })
+    const { url } = await horn.listen(0, '127.0.0.1')
+    const page = await browser.newPage()
+    const csp: string[] = []
+    const pageErrors: string[] = []
+    page.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && csp.push(m.text())))
+    page.on('pageerror', (e) => void pageErrors.push(e.message))
+    try {
+      const response = await page.goto(url + '/')
+      expect(response?.headers()['content-security-policy']).toBe(DEMO_CSP)
+      await page.waitForSelector('body.loaded')
+      const logText = async () => {
+        const id = await page.evaluate(async () => {
+          await (window as any).hornLogger.flush({ timeout: 10_000 })
+          return (window as any).hornLogger.appSessionId as string
+        })
+        return (horn.state.logs(id) ?? '') as string
+      }
+      await page.click('#call-start')
+      await waitFor('both connections connected', async () => (await logText()).match(/webrtc pc\d connectionState connected/g)?.length === 2, 30_000, 250)
+      await page.click('#call-degrade')
+      await page.waitForFunction(() => document.getElementById('call-degrade')?.textContent === 'Restore network')
+      await page.click('#call-camera')
+      expect(await page.textContent('#call-status')).toContain('Camera off')
+      await page.click('#call-end')
+      const text = await waitFor('both connections closed', async () => {
+        const t = await logText()
+        return t.match(/webrtc pc\d closed/g)?.length === 2 ? t : undefined
+      }, 30_000, 250)
+      expect(text).toMatch(/INFO webrtc getUserMedia ok/)
+      expect(text).toMatch(/INFO webrtc pc1 stats /) // the last interval, at close
+      expect(await page.isDisabled('#call-end')).toBe(true)
+      expect(csp).toEqual([])
+      expect(pageErrors).toEqual([])
+    } finally {
+      await page.close()
+      await horn.close()
+    }
   })
 })
