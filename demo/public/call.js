@@ -60,7 +60,7 @@
     setButtons()
   }
 
-  /** Disables (or enables) the camera track: the other side gets black frames, about one a second. */
+  /** Disables (or enables) the camera track: the other side gets black frames at a fraction of the bitrate. */
   function camera(on = !call?.videoTrack.enabled) {
     if (!call) return
     call.videoTrack.enabled = on
@@ -88,11 +88,11 @@
       start().then(() => setStatus('In a call with yourself: every 10 s a stats line per connection lands in the log.'), report('The call'))
     })
     el('call-degrade').addEventListener('click', () => {
-      degrade().then(() => setStatus(call?.degraded ? `Video capped at ${DEGRADED_BITRATE_BPS / 1000} kbps: watch for "bandwidth-limited".` : 'Network restored.'), report('Degrading'))
+      degrade().then(() => setStatus(call?.degraded ? `Video capped at ${DEGRADED_BITRATE_BPS / 1000} kbps: the encoder drops frames, and the next stats line of the receiving connection comes with a "frozen-video" warning.` : 'Network restored.'), report('Degrading'))
     })
     el('call-camera').addEventListener('click', () => {
       camera()
-      setStatus(call?.videoTrack.enabled ? 'Camera on.' : 'Camera off: watch for "frozen-video".')
+      setStatus(call?.videoTrack.enabled ? 'Camera on.' : 'Camera off: the other side gets black frames; the stats lines show the video bitrate fall.')
     })
     el('call-end').addEventListener('click', () => {
       end()

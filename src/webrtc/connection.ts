@@ -20,6 +20,9 @@ export function iceServerUrls(config: RTCConfiguration | undefined): string[] {
   return urls
 }
 
+/** A last interval shorter than this (a close just after a sample) gets no stats line of its own. */
+const MIN_FINAL_INTERVAL_MS = 500
+
 /** The description calls whose rejection is an `error`, and `addIceCandidate`, whose rejection is usually benign. */
 const SIGNALING_CALLS = ['createOffer', 'createAnswer', 'setLocalDescription', 'setRemoteDescription', 'addIceCandidate'] as const
 
@@ -52,6 +55,8 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
       say('info', `candidate pair ${pair}`, { local, remote, relay: local.type === 'relay' || remote.type === 'relay' })
     }
     const before = last
+    // A close right after a regular sample has nothing new to say.
+    if (final && before && sample.time - before.time < MIN_FINAL_INTERVAL_MS) return
     last = sample
     if (!before) return
     const summary = summarize(before, sample)

@@ -37,7 +37,8 @@ function flowProblems(direction: 'out' | 'in', kind: Kind, flow: FlowSummary, fo
   if (direction === 'in') {
     if (flow.packets === 0) found.push({ code: 'no-inbound-media', where, value: 0 })
     else if (kind === 'video' && ((flow.fps ?? 0) < FROZEN_FPS || (flow.frozenPct ?? 0) >= FROZEN_PCT)) {
-      found.push({ code: 'frozen-video', where, value: flow.frozenPct ?? 100 })
+      // The share of the interval frozen; video that (almost) stopped counts as frozen throughout.
+      found.push({ code: 'frozen-video', where, value: (flow.fps ?? 0) < FROZEN_FPS ? 100 : (flow.frozenPct ?? 0) })
     }
     return
   }
