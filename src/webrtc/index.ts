@@ -58,6 +58,7 @@ export function instrumentWebRTC(logger: WebRTCLogger, options: WebRTCOptions = 
   }
   const requested = Number(options.statsInterval ?? DEFAULT_STATS_INTERVAL_MS)
   const statsInterval = Math.max(MIN_STATS_INTERVAL_MS, requested) || DEFAULT_STATS_INTERVAL_MS
+  if (statsInterval !== requested) warnOnce(`instrumentWebRTC: statsInterval ${options.statsInterval} is not a number of ms from ${MIN_STATS_INTERVAL_MS}; using ${statsInterval}`)
   const connectionStops = new Set<() => void>()
   const trackStops = new Set<() => void>()
   const say: Say = (level, what, context) => logger[level](`webrtc ${what}`, context)

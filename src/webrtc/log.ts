@@ -1,7 +1,13 @@
-import type { Level, Logger } from '../types'
-
-/** All the module needs of a logger: its four level methods. */
-export type WebRTCLogger = Pick<Logger, Level>
+/**
+ * All the module needs of a logger: its four level methods. A horn-logger
+ * `Logger` is one; so is anything with the same methods.
+ */
+export interface WebRTCLogger {
+  debug(message: string, context?: object): void
+  info(message: string, context?: object): void
+  warn(message: string, context?: object): void
+  error(message: string | Error, context?: object): void
+}
 
 /** `{ name, message }` of an error (and `constraint` for an OverconstrainedError), never its whole object. */
 export function describeError(error: unknown): Record<string, string> {

@@ -7,7 +7,6 @@
  * `HornLogger.webrtc`. `data-stats-interval` sets the stats interval in ms.
  */
 import { instrumentWebRTC, type WebRTCInstrumentation } from './index'
-import type { Level } from '../types'
 import type { WebRTCLogger } from './log'
 
 type Global = { HornLogger?: { instrumentWebRTC?: typeof instrumentWebRTC; webrtc?: WebRTCInstrumentation }; hornLogger?: Partial<WebRTCLogger> }
@@ -18,7 +17,7 @@ function start(): void {
   api.instrumentWebRTC = instrumentWebRTC
   const data = (document.currentScript as HTMLScriptElement | null)?.dataset
   if (data?.auto === 'false') return
-  const forward = (level: Level) => (message: string, context?: object) => global.hornLogger?.[level]?.(message, context)
+  const forward = (level: keyof WebRTCLogger) => (message: string, context?: object) => global.hornLogger?.[level]?.(message, context)
   const logger: WebRTCLogger = { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') }
   api.webrtc = instrumentWebRTC(logger, { statsInterval: data?.statsInterval ? Number(data.statsInterval) : undefined })
 }

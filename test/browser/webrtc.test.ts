@@ -216,14 +216,18 @@ describe('a loopback call', () => {
     expect((await logOf(page)).join('\n')).not.toMatch(/hunter2|alice-user/)
   })
 
-  it('logs a rejected setRemoteDescription as an error line with the error', async () => {
-    await page.evaluate(async () => {
+  it('logs a rejected setRemoteDescription as an error line with the error, and an ICE restart', async () => {
+    const rejected = await page.evaluate(async () => {
       const pc = new RTCPeerConnection()
-      await pc.setRemoteDescription({ type: 'answer', sdp: 'not an sdp' }).catch(() => {})
+      const name = await pc.setRemoteDescription({ type: 'answer', sdp: 'not an sdp' }).then(() => 'resolved', (e: Error) => e.name)
       pc.close()
+      return name
     })
+    expect(rejected).toMatch(/Error$/) // the app still gets the rejection
     const [line] = await waitForLines(page, /ERROR webrtc pc\d+ setRemoteDescription failed: /)
-    expect(contextOf(line).error.name).toMatch(/Error$/)
+    expect(contextOf(line).error.name).toBe(rejected)
+    await page.evaluate(() => (window as any).hornTestCall.current.a.restartIce())
+    await waitForLines(page, /INFO webrtc pc1 ICE restart/)
   })
 
   it('detects the problem when the video bitrate is capped, as a warn line', async () => {
