@@ -144,7 +144,9 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
     const result = original.apply(pc)
     if (closing) {
       final.then(() => {
-        say('info', 'closed', { seconds: Math.round((Date.now() - openedAt) / 1000) })
+        // Problems still open at the end are named here: they get no "over" line.
+        const problems = [...activeProblems.keys()]
+        say('info', 'closed', { seconds: Math.round((Date.now() - openedAt) / 1000), ...(problems.length && { problems }) })
         stop()
       })
     }

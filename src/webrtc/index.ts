@@ -60,11 +60,11 @@ export function instrumentWebRTC(logger: WebRTCLogger, options: WebRTCOptions = 
   const statsInterval = Math.max(MIN_STATS_INTERVAL_MS, requested) || DEFAULT_STATS_INTERVAL_MS
   if (statsInterval !== requested) warnOnce(`instrumentWebRTC: statsInterval ${options.statsInterval} is not a number of ms from ${MIN_STATS_INTERVAL_MS}; using ${statsInterval}`)
   const connectionStops = new Set<() => void>()
-  const trackStops = new Set<() => void>()
   const say: Say = (level, what, context) => logger[level](`webrtc ${what}`, context)
   const stops: Array<() => void> = []
 
   const Native = typeof window == 'object' ? window.RTCPeerConnection : undefined
+  /** False after stop(): the constructor only passes through, and local tracks' listeners say nothing. */
   let active = true
   if (typeof Native == 'function') safe(() => {
     // A function, not a subclass: instances stay native objects, `prototype` is the
@@ -87,20 +87,19 @@ export function instrumentWebRTC(logger: WebRTCLogger, options: WebRTCOptions = 
     Object.setPrototypeOf(Wrapped, Native)
     window.RTCPeerConnection = Wrapped
     stops.push(() => {
-      active = false
       // Someone wrapped over us: leave theirs; ours now only passes through.
       if (window.RTCPeerConnection === Wrapped) window.RTCPeerConnection = Native
     })
   })()
-  stops.push(safe(() => instrumentMedia(say, trackStops), () => {})())
+  stops.push(safe(() => instrumentMedia(say, () => active), () => {})())
 
   const handle: WebRTCInstrumentation = {
     stop: safe(() => {
       if (current !== handle) return
       current = undefined
+      active = false
       stops.forEach((s) => s())
       connectionStops.forEach((s) => s())
-      trackStops.forEach((s) => s())
     }),
   }
   current = handle

@@ -17,7 +17,13 @@ export function countDevices(devices: MediaDeviceInfo[]): Record<string, number>
   return counts
 }
 
-export function instrumentMedia(say: Say, trackStops: Set<() => void>): () => void {
+/**
+ * Patches the media-device calls; returns their `stop()`. The local tracks'
+ * listeners are not kept track of (a track the app stops fires nothing, so
+ * holding them would keep every track ever captured alive): after stop they
+ * stay attached but say nothing, as `isActive()` is false.
+ */
+export function instrumentMedia(say: Say, isActive: () => boolean): () => void {
   const devices = typeof navigator == 'object' ? navigator.mediaDevices : undefined
   if (!devices) return () => {}
   let lastCounts = ''
@@ -38,9 +44,9 @@ export function instrumentMedia(say: Say, trackStops: Set<() => void>): () => vo
             const tracks = stream.getTracks()
             say('info', `${name} ok`, { constraints, tracks: tracks.map(describeTrack) })
             for (const track of tracks) {
-              const stop = watchTrack(track, (level, what, context) => say(level, `local ${what}`, context))
-              trackStops.add(stop)
-              track.addEventListener('ended', () => trackStops.delete(stop), { once: true })
+              watchTrack(track, (level, what, context) => {
+                if (isActive()) say(level, `local ${what}`, context)
+              })
             }
           })()
           return stream
