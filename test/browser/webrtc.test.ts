@@ -321,6 +321,31 @@ describe('stop()', () => {
   })
 })
 
+describe('data-auto="false"', () => {
+  it('only adds HornLogger.instrumentWebRTC; the page is left as it was until the app calls it', async () => {
+    const url = server.page(
+      'webrtc-manual.html',
+      `<!doctype html><html><head><meta charset="utf-8"><title>webrtc manual</title>
+<script src="/dist/horn-logger.min.js" data-client-id="webrtc-manual" data-api-url="${server.url}"></script>
+<script src="/dist/horn-logger-webrtc.min.js" data-auto="false"></script></head><body></body></html>`,
+    )
+    const page = await browser.newPage()
+    await page.addInitScript(probe)
+    await page.goto(url)
+    const state = await page.evaluate(() => {
+      const w = window as any
+      const before = { fn: typeof w.HornLogger.instrumentWebRTC, handle: w.HornLogger.webrtc, native: window.RTCPeerConnection === w.__probe.NativePC }
+      const webrtc = w.HornLogger.instrumentWebRTC(w.hornLogger, { statsInterval: 1000 })
+      new RTCPeerConnection().close()
+      webrtc.stop()
+      return { ...before, restored: window.RTCPeerConnection === w.__probe.NativePC }
+    })
+    expect(state).toEqual({ fn: 'function', handle: undefined, native: true, restored: true })
+    expect((await logOf(page)).filter((l) => /INFO webrtc pc\d+ created/.test(l))).toHaveLength(1)
+    await page.close()
+  })
+})
+
 describe('the demo page', () => {
   it('"Start a test call", degrade, camera off, end: the call\'s lines reach the log, under the strict CSP', async () => {
     const horn = createHornServer({ log: () => {} })

@@ -8,6 +8,7 @@ import { describeCandidate, readSample, summarize, type StatsEntry } from '../..
 import { changes, detect, problemKey, type Problem } from '../../src/webrtc/detect'
 import { iceServerUrls } from '../../src/webrtc/connection'
 import { errorText, describeError } from '../../src/webrtc/log'
+import { patch } from '../../src/webrtc/patch'
 
 /** A sender's report (outbound audio + video, the remote end's receiver report, the selected pair) after `t` seconds. */
 function senderReport(t: number, over: { videoBytesPerS?: number; lost?: number; limited?: { cpu?: number; bandwidth?: number }; reason?: string; rtt?: number } = {}): StatsEntry[] {
@@ -191,5 +192,42 @@ describe('what never reaches the log', () => {
     expect(errorText(describeError(overconstrained))).toBe('OverconstrainedError (width)')
     expect(errorText(describeError(new DOMException('Permission denied', 'NotAllowedError')))).toBe('NotAllowedError: Permission denied')
     expect(describeError(undefined)).toEqual({ name: 'Error', message: 'undefined' })
+  })
+})
+
+describe('patch', () => {
+  class Base {
+    hello() {
+      return 'base'
+    }
+  }
+
+  it('shadows an inherited method and removes the shadow on stop', () => {
+    const target = new Base()
+    const stop = patch(target, 'hello', (original) => () => `wrapped ${original.call(target)}`)
+    expect(target.hello()).toBe('wrapped base')
+    stop()
+    expect(target.hello()).toBe('base')
+    expect(Object.prototype.hasOwnProperty.call(target, 'hello')).toBe(false)
+  })
+
+  it('puts back an own method exactly, and leaves a later wrapper in place', () => {
+    const own = () => 'own'
+    const target = { hello: own }
+    const stop = patch(target, 'hello', () => () => 'ours')
+    stop()
+    expect(target.hello).toBe(own)
+    const again = patch(target, 'hello', () => () => 'ours')
+    const theirs = () => 'theirs'
+    target.hello = theirs
+    again()
+    expect(target.hello).toBe(theirs)
+  })
+
+  it('does nothing to what is not a function', () => {
+    const target = { value: 1 } as Record<string, unknown>
+    patch(target, 'value', () => () => 2)()
+    patch(target, 'missing', () => () => 2)()
+    expect(target).toEqual({ value: 1 })
   })
 })
