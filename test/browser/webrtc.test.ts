@@ -109,10 +109,11 @@ async function logOf(page: Page): Promise<string[]> {
 
 /** Waits until the page's log has a line matching `re`; returns every such line. */
 async function waitForLines(page: Page, re: RegExp, count = 1): Promise<string[]> {
-  return waitFor(`${count} log line(s) matching ${re}`, async () => {
-    const found = (await logOf(page)).filter((line) => re.test(line))
-    return found.length >= count ? found : undefined
+  const found = await waitFor(`${count} log line(s) matching ${re}`, async () => {
+    const lines = (await logOf(page)).filter((line) => re.test(line))
+    return lines.length >= count ? lines : undefined
   }, 30_000, 250)
+  return found!
 }
 
 /** The JSON context at the end of a text line. */
@@ -244,7 +245,7 @@ describe('a loopback call', () => {
       const open = all.filter((l) => /WARN webrtc pc2 problem: frozen-video \(in video\)/.test(l)).length - all.filter((l) => /webrtc pc2 problem over: frozen-video/.test(l)).length
       return collapsed && open === 1 ? all : undefined
     }, 30_000, 250)
-    const problem = log.filter((l) => /WARN webrtc pc2 problem: frozen-video/.test(l)).pop()!
+    const problem = log!.filter((l) => /WARN webrtc pc2 problem: frozen-video/.test(l)).pop()!
     expect(contextOf(problem)).toMatchObject({ pc: 'pc2', problem: 'frozen-video', where: 'in video' })
     expect(contextOf(problem).value).toBeGreaterThanOrEqual(10)
     await page.evaluate(() => (window as any).hornTestCall.degrade(false))
