@@ -231,6 +231,28 @@ describe('a loopback call', () => {
     await waitForLines(page, /INFO webrtc pc1 ICE restart/)
   })
 
+  it('warns of a local track that mutes or ends by itself, and of ICE candidate errors without the local address', async () => {
+    // The browser's own events, dispatched: the fake devices never unplug.
+    await page.evaluate(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: true })
+      const [track] = stream.getVideoTracks()
+      track.dispatchEvent(new Event('mute'))
+      track.dispatchEvent(new Event('unmute'))
+      track.dispatchEvent(new Event('ended'))
+      track.stop()
+      const pc = new RTCPeerConnection()
+      pc.dispatchEvent(new RTCPeerConnectionIceErrorEvent('icecandidateerror', { errorCode: 701, errorText: 'STUN host lookup received error.', url: 'stun:stun.example.com:3478', address: '192.0.2.44', port: 50_000 }))
+      pc.close()
+    })
+    const [muted] = await waitForLines(page, /WARN webrtc local video track muted: no media arriving/)
+    expect(contextOf(muted).label).toBe('fake_device_0')
+    await waitForLines(page, /INFO webrtc local video track unmuted/)
+    await waitForLines(page, /WARN webrtc local video track ended unexpectedly/)
+    const [iceError] = await waitForLines(page, /WARN webrtc pc\d+ ICE candidate error 701: STUN host lookup/)
+    expect(contextOf(iceError)).toMatchObject({ url: 'stun:stun.example.com:3478', errorCode: 701 })
+    expect(iceError).not.toContain('192.0.2.44')
+  })
+
   it('detects the problem when the video bitrate is capped, as a warn line', async () => {
     const cappedAt = await page.evaluate(async () => {
       await (window as any).hornTestCall.degrade(true)
