@@ -26,7 +26,6 @@ const MIN_FINAL_INTERVAL_MS = 500
 /** The description calls whose rejection is an `error`, and `addIceCandidate`, whose rejection is usually benign. */
 const SIGNALING_CALLS = ['createOffer', 'createAnswer', 'setLocalDescription', 'setRemoteDescription', 'addIceCandidate'] as const
 
-
 /**
  * Starts following `pc`; returns the `stop()` that detaches everything
  * (listeners, timer, the per-instance method wrappers).
@@ -44,9 +43,9 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
 
   say('info', 'created', { iceServers: iceServerUrls(config), iceTransportPolicy: config?.iceTransportPolicy })
 
-  const sampleOnce = async (asked: Promise<RTCStatsReport>, final: boolean) => {
-    const report = await asked
-    const sample = readSample(report.values() as Iterable<StatsEntry>, performance.now())
+  const sampleOnce = async (asked: { report: Promise<RTCStatsReport>; time: number }, final: boolean) => {
+    const report = await asked.report
+    const sample = readSample(report.values() as Iterable<StatsEntry>, asked.time)
     // A new pair of the same kinds (Chrome re-nominates early on) says nothing new to support.
     const pair = sample.pair && `${describeCandidate(sample.pair.local)} -> ${describeCandidate(sample.pair.remote)}`
     if (pair && sample.pair && pair !== selectedPair) {
@@ -75,9 +74,10 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
   }
   // Samples are read in order; a failed getStats (a closing connection) is skipped. The
   // final one is asked for at once, before the native close() makes the answer empty.
-  const poll = (final?: boolean) => {
-    const asked = final ? pc.getStats() : undefined
-    return (queue = queue.then(() => sampleOnce(asked ?? pc.getStats(), !!final)).catch(() => {}))
+  const poll = (final = false) => {
+    const ask = () => ({ report: pc.getStats(), time: performance.now() })
+    const early = final ? ask() : undefined
+    return (queue = queue.then(() => sampleOnce(early ?? ask(), final)).catch(() => {}))
   }
 
   const startPolling = () => {
