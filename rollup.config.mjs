@@ -73,4 +73,26 @@ if (existsSync('src/api.ts')) {
   )
 }
 
+// `horn-logger/webrtc`: optional WebRTC diagnostics, an entry of its own (ES module,
+// types, and a second script tag), so the core agent does not grow by a byte.
+if (existsSync('src/webrtc/index.ts')) {
+  builds.push(
+    {
+      input: 'src/webrtc/index.ts',
+      output: { file: 'dist/webrtc.mjs', format: 'es', sourcemap: true },
+      plugins: [ts()],
+    },
+    {
+      input: 'src/webrtc/script.ts',
+      output: { file: 'dist/horn-logger-webrtc.min.js', format: 'iife', sourcemap: true },
+      plugins: [ts('ES2021'), terser(terserOptions)],
+    },
+    {
+      input: 'src/webrtc/index.ts',
+      output: { file: 'dist/webrtc.d.ts', format: 'es' },
+      plugins: [dts()],
+    },
+  )
+}
+
 export default builds
