@@ -1,5 +1,6 @@
 // The typed client (src/api.ts) against the reference server: both sides of SPEC section 1 agree.
 import { afterAll, beforeAll, expect, it } from 'vitest'
+// @ts-expect-error: plain JavaScript module with JSDoc types
 import { createHornServer } from '../../demo/server.mjs'
 import { createHornApi, HornApiError } from '../../src/api'
 

@@ -7,6 +7,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+// @ts-expect-error: plain JavaScript module with JSDoc types
 import { createHornServer } from '../../demo/server.mjs'
 
 const SERVER_FILE = fileURLToPath(new URL('../../demo/server.mjs', import.meta.url))
