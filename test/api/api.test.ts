@@ -648,7 +648,9 @@ describe('bundle separation', () => {
     }
   })
 
-  it.skipIf(!existsSync(`${root}dist/horn-logger.min.js`))('the script-tag build holds none of the client', () => {
+  // `npm test` builds first: a missing bundle is a failure here, not a silent pass.
+  it('the script-tag build holds none of the client', () => {
+    expect(existsSync(`${root}dist/horn-logger.min.js`), 'dist/horn-logger.min.js (run npm run build)').toBe(true)
     const text = readFileSync(`${root}dist/horn-logger.min.js`, 'utf8')
     for (const marker of ['allParticipants', 'HornApiError', 'HornNetworkError', 'channelsSessions', 'recordings']) {
       expect(text).not.toContain(marker)
