@@ -1,6 +1,6 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
 import { KEEPALIVE_BUDGET_BYTES, LEVELS, resolveConfig } from './config'
-import { sanitize, toText, truncateLine } from './serialize'
+import { isError, sanitize, toText, truncateLine } from './serialize'
 import { createStoreFor } from './store'
 import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
 import { createRetry } from './retry'
@@ -138,7 +138,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
       const max = config.maxEntryBytes
       let extra: Record<string, unknown> | undefined
       let text: string
-      if (message instanceof Error) {
+      // A proxy whose getPrototypeOf trap throws is not an Error: it is serialized like any other value.
+      if (isError(message)) {
         const error = sanitize(message, config.redact, max) as { name?: unknown; message?: unknown }
         text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
         extra = { error }

@@ -106,6 +106,15 @@ function describeNode(node: Record<string, unknown>): string {
   return text + '>'
 }
 
+/** `value instanceof Error`, false when asking throws (a proxy's getPrototypeOf trap). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error
+  } catch {
+    return false
+  }
+}
+
 function describeThrown(error: unknown): string {
   try {
     return error instanceof Error ? error.message : String(error)
