@@ -163,13 +163,3 @@ export function bounded<T>(what: string, promise: Promise<T>, ms = 60_000): Prom
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
-
-/** The engines `HORN_ENGINES` selects (comma-separated), all three by default. */
-export function selectedEngines(env = process.env.HORN_ENGINES): EngineName[] {
-  const all: EngineName[] = ['chromium', 'firefox', 'webkit']
-  if (!env?.trim()) return all
-  const wanted = env.split(',').map((s) => s.trim().toLowerCase())
-  const unknown = wanted.filter((w) => !all.includes(w as EngineName))
-  if (unknown.length) throw new Error(`HORN_ENGINES: unknown engine(s) ${unknown.join(', ')}; known: ${all.join(', ')}`)
-  return all.filter((e) => wanted.includes(e))
-}

@@ -330,7 +330,7 @@ export function provePromises(engine: Engine): void {
         const firstUrl = server.page('killed.html', agentPage({ 'client-id': 'killed', 'api-url': server.url }, script))
         running.push(await engine.start(profile.path, firstUrl))
         const signal = await waitFor('the page to report its entries stored', () => server.arrivals.find((r) => r.path.startsWith('/_signal/persisted/')), 60_000)
-        const [, killedId, persisted] = /^\/_signal\/persisted\/([^/]+)\/(\d+)$/.exec(signal.path)!
+        const [, killedId, persisted] = /^\/_signal\/persisted\/([^/]+)\/(\d+)$/.exec(signal!.path)!
         expect(Number(persisted)).toBe(3000)
         await running[0].kill()
         hold.release()
@@ -341,7 +341,7 @@ export function provePromises(engine: Engine): void {
         await waitFor('the killed browser’s 3,000 entries', () => entryNumbers(server.state.logs(killedId)).length >= 3000, 90_000)
         const next = await waitFor('the new page’s own entries', () =>
           server.state.appSessions().find((s) => s.url === nextUrl && entryNumbers(server.state.logs(s.id), 'mine').length >= 10),
-        )
+        ).then((session) => session!)
         expect(next.id).not.toBe(killedId)
         expect(entryNumbers(server.state.logs(killedId))).toEqual(range(3000))
         expect(entryNumbers(server.state.logs(killedId), 'mine')).toEqual([])
