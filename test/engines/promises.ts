@@ -116,6 +116,24 @@ export function provePromises(engine: Engine): void {
         await page.close()
       })
 
+      it('formats text lines (ISO time, level, message, context JSON) and never sends redacted values', async () => {
+        const page = await open(browser!, server.page('format.html', agentPage({ 'client-id': 'format', 'api-url': server.url })))
+        const id = await page.evaluate(async () => {
+          const log = window.hornLogger
+          log.warn('line one\nline two', { user: { name: 'ann', Password: 'hunter2', nested: [{ token: 't0k3n' }] } })
+          log.error(new Error('boom'))
+          await log.flush({ timeout: 10_000 })
+          return log.appSessionId as string
+        })
+        const [warn, error] = server.state.logs(id)!.split('\n')
+        expect(warn).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARN line one\\nline two \{/)
+        expect(warn).toContain('"Password":"[redacted]"')
+        expect(warn).toContain('"token":"[redacted]"')
+        expect(error).toMatch(/ERROR Error: boom \{"error":\{"name":"Error","message":"boom","stack":/)
+        expect(server.state.logs(id)).not.toMatch(/hunter2|t0k3n/)
+        await page.close()
+      })
+
       it('linkUser sends the headers the app supplies, and rejects naming the status when refused', async () => {
         const page = await open(browser!, server.page('link.html', agentPage({ 'client-id': 'link', 'api-url': server.url })))
         const refused = await page.evaluate(() =>
@@ -244,6 +262,52 @@ export function provePromises(engine: Engine): void {
         expect(server.state.conflicts).toHaveLength(0)
         await page.close()
       })
+    })
+
+    it('a tab closed right after logging 200 entries: its unload sends them, each once', async () => {
+      const server = await startServer()
+      try {
+        const page = await open(browser!, server.page('closing.html', agentPage({ 'client-id': 'closing', 'api-url': server.url })))
+        const id = await page.evaluate(async () => {
+          const id = (await window.hornLogger.ready) as string
+          for (let i = 0; i < 200; i++) window.hornLogger.info(`entry ${i}`, { i })
+          return id
+        })
+        await page.close()
+        await waitFor('the closed tab’s 200 entries', () => entryNumbers(server.state.logs(id)).length >= 200, 30_000)
+        expect(entryNumbers(server.state.logs(id))).toEqual(range(200))
+        expect(indexesOf(server, id)).toEqual(range(indexesOf(server, id).length))
+      } finally {
+        await server.close()
+      }
+    })
+
+    it('a closed tab whose unload requests were refused (503): the next load delivers what it had stored, once, to its app session', async () => {
+      const hold = holdLogs()
+      const server = await startServer({ onLogs: hold.onLogs })
+      try {
+        const page = await open(browser!, server.page('closed.html', agentPage({ 'client-id': 'closed', 'api-url': server.url })))
+        const closedId = await page.evaluate(async () => {
+          const log = window.hornLogger
+          const id = (await log.ready) as string
+          for (let i = 0; i < 200; i++) log.info(`entry ${i}`, { i })
+          for (let n = 0; n < 200 && log.stats().persisted < 200; n++) await new Promise((r) => setTimeout(r, 50))
+          return id
+        })
+        // Nothing is acknowledged before the tab is gone: what it sends while closing is held, then refused.
+        await page.close()
+        await waitFor('the closed tab’s unload request', () => server.arrivals.some((r) => r.path === `/app_sessions/${closedId}/logs`), 10_000)
+        hold.release()
+        const next = await open(browser!, server.page('after-close.html', agentPage({ 'client-id': 'closed', 'api-url': server.url })))
+        await waitFor('the closed tab’s 200 entries', () => entryNumbers(server.state.logs(closedId)).length >= 200, 30_000)
+        expect(entryNumbers(server.state.logs(closedId))).toEqual(range(200))
+        expect(indexesOf(server, closedId)).toEqual(range(indexesOf(server, closedId).length))
+        expect(entryNumbers(server.state.logs(await appSessionId(next)))).toEqual([])
+        expect(server.state.conflicts).toHaveLength(0)
+        await next.close()
+      } finally {
+        await server.close()
+      }
     })
 
     it('a strict Content-Security-Policy (no inline script, no eval): the agent runs and breaks none of it', async () => {
