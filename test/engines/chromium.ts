@@ -34,6 +34,7 @@ function wrap(page: Page): EnginePage {
       await page.goBack()
     },
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    setOffline: (offline) => page.context().setOffline(offline),
     close: () => page.close(),
   }
 }

@@ -24,6 +24,8 @@ export interface EnginePage {
    * values only). `fn` travels as source text: it may use nothing from Node.
    */
   evaluate<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<Awaited<T>>
+  /** Takes the page's network away and back, where the engine's automation can (not WebKit's WebDriver). */
+  setOffline?(offline: boolean): Promise<void>
   close(): Promise<void>
 }
 

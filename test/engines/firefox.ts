@@ -43,6 +43,7 @@ function wrap(page: Page): EnginePage {
       await page.goBack()
     },
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    setOffline: (offline) => page.setOfflineMode(offline),
     close: () => page.close(),
   }
 }

@@ -310,6 +310,41 @@ export function provePromises(engine: Engine): void {
       }
     })
 
+    it(`offline: no request while offline, everything once back online${engine.name === 'webkit' ? ' (WebKit: offline emulated in the page, navigator.onLine and the offline/online events, since WebDriver cannot take MiniBrowser offline)' : ''}`, async () => {
+      const server = await startServer()
+      try {
+        const page = await open(browser!, server.page('offline.html', agentPage({ 'client-id': 'offline', 'api-url': server.url })))
+        const id = await page.evaluate(() => window.hornLogger.ready as Promise<string>)
+        const setOffline = async (offline: boolean) => {
+          if (page.setOffline) return page.setOffline(offline)
+          await page.evaluate((offline) => {
+            Object.defineProperty(navigator, 'onLine', { get: () => !offline, configurable: true })
+            dispatchEvent(new Event(offline ? 'offline' : 'online'))
+          }, offline)
+        }
+        await setOffline(true)
+        const offlineAt = Date.now()
+        const onLine = await page.evaluate(() => {
+          for (let i = 0; i < 500; i++) window.hornLogger.info(`entry ${i}`, { i })
+          // Ask for delivery now: it must wait for the network anyway.
+          void window.hornLogger.flush({ timeout: 60_000 })
+          return navigator.onLine
+        })
+        expect(onLine).toBe(false)
+        await waitFor('the entries stored', () => page.evaluate(() => window.hornLogger.stats().persisted >= 500), 10_000)
+        // Longer than the flush interval: a careless agent would have tried by now.
+        await new Promise((resolve) => setTimeout(resolve, 1500))
+        const onlineAt = Date.now()
+        await setOffline(false)
+        expect(await page.evaluate(() => window.hornLogger.flush({ timeout: 30_000 }))).toBe(true)
+        expect(server.arrivals.filter((r) => r.path.endsWith('/logs') && r.time >= offlineAt && r.time < onlineAt)).toEqual([])
+        expect(entryNumbers(server.state.logs(id))).toEqual(range(500))
+        await page.close()
+      } finally {
+        await server.close()
+      }
+    })
+
     it('a strict Content-Security-Policy (no inline script, no eval): the agent runs and breaks none of it', async () => {
       const server = await startServer({ contentSecurityPolicy: DEMO_CSP })
       try {
