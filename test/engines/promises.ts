@@ -302,7 +302,7 @@ export function provePromises(engine: Engine): void {
         await waitFor('the closed tab’s 200 entries', () => entryNumbers(server.state.logs(closedId)).length >= 200, 30_000)
         expect(entryNumbers(server.state.logs(closedId))).toEqual(range(200))
         expect(indexesOf(server, closedId)).toEqual(range(indexesOf(server, closedId).length))
-        expect(entryNumbers(server.state.logs((await appSessionId(next))!))).toEqual([])
+        expect(entryNumbers(server.state.logs(await next.evaluate(() => window.hornLogger.ready as Promise<string>)))).toEqual([])
         expect(server.state.conflicts).toHaveLength(0)
         await next.close()
       } finally {
