@@ -15,6 +15,8 @@ async function open(profile: string): Promise<{ browser: Browser; kill(): Promis
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   const [, endpoint] = await readUntil(child, 'stderr', /DevTools listening on (ws:\/\/\S+)/)
+  // Keep draining: a full pipe would block the browser on its next log line.
+  child.stderr?.resume()
   const browser = await bounded('connecting to Chromium', playwright.connectOverCDP(endpoint))
   return {
     browser,
