@@ -59,10 +59,11 @@ export const chromium: Engine = {
     }
   },
 
-  async start(profile, url) {
+  async start(profile, urls) {
     const { browser, kill } = await open(profile)
-    const page = await browser.contexts()[0].newPage()
-    await page.goto(url)
+    const context = browser.contexts()[0]
+    const pages = await Promise.all(urls.map(() => context.newPage()))
+    await Promise.all(pages.map((page, i) => page.goto(urls[i])))
     return { kill }
   },
 

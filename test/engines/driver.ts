@@ -35,7 +35,7 @@ export interface EngineBrowser {
   close(): Promise<void>
 }
 
-/** A browser started on a profile directory of its own, showing one URL, with nothing attached that changes its storage. */
+/** A browser started on a profile directory of its own, showing its URLs, with nothing attached that changes its storage. */
 export interface RunningBrowser {
   /** SIGKILL to the browser's whole process group: what a crash or the OOM killer does. */
   kill(): Promise<void>
@@ -49,11 +49,11 @@ export interface Engine {
   launch(): Promise<EngineBrowser>
   /**
    * Starts the browser on `profile` (a directory that keeps IndexedDB across
-   * starts) showing `url`. The page drives itself (its own scripts) and the
+   * starts) with one tab per URL, all loading at once. The pages drive themselves (its own scripts) and the
    * test watches the server: WebKit's MiniBrowser keeps IndexedDB in memory
    * when driven over WebDriver, so there it runs undriven.
    */
-  start(profile: string, url: string): Promise<RunningBrowser>
+  start(profile: string, urls: string[]): Promise<RunningBrowser>
   /** Ends whatever this engine started outside its browsers (Xvfb). */
   shutdown(): Promise<void>
 }

@@ -65,10 +65,10 @@ export const firefox: Engine = {
     }
   },
 
-  async start(profile, url) {
+  async start(profile, urls) {
     const { browser, kill } = await open(profile)
-    const page = await browser.newPage()
-    await page.goto(url)
+    const pages = await Promise.all(urls.map(() => browser.newPage()))
+    await Promise.all(pages.map((page, i) => page.goto(urls[i])))
     return { kill }
   },
 

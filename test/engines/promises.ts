@@ -412,7 +412,7 @@ export function provePromises(engine: Engine): void {
       }
     }, 180_000)
 
-    it(`a killed browser (SIGKILL of its process group${engine.name === 'webkit' ? '; MiniBrowser run undriven on its profile, since WebDriver keeps its IndexedDB in memory' : ''}): the next start on the same profile delivers its 3,000 entries once, to its own app session`, async () => {
+    it(`a killed browser (SIGKILL of its process group${engine.name === 'webkit' ? '; MiniBrowser run undriven on its profile, since WebDriver keeps its IndexedDB in memory' : ''}): the next start, two tabs at once on the same profile, delivers its 3,000 entries once, to its own app session`, async () => {
       const hold = holdLogs()
       const server = await startServer({ onLogs: hold.onLogs })
       const profile = tempDir(`horn-${engine.name}-profile-`)
@@ -427,26 +427,30 @@ export function provePromises(engine: Engine): void {
           fetch('/_signal/persisted/' + id + '/' + hornLogger.stats().persisted)
         })()</script>`
         const firstUrl = server.page('killed.html', agentPage({ 'client-id': 'killed', 'api-url': server.url }, script))
-        running.push(await engine.start(profile.path, firstUrl))
+        running.push(await engine.start(profile.path, [firstUrl]))
         const signal = await waitFor('the page to report its entries stored', () => server.arrivals.find((r) => r.path.startsWith('/_signal/persisted/')), 60_000)
         const [, killedId, persisted] = /^\/_signal\/persisted\/([^/]+)\/(\d+)$/.exec(signal!.path)!
         expect(Number(persisted)).toBe(3000)
         await running[0].kill()
         hold.release()
 
+        // Two tabs start together on the profile: between them, the killed browser's entries arrive exactly once.
         const mine = `<script>for (let i = 0; i < 10; i++) hornLogger.info('mine ' + i)</script>`
-        const nextUrl = server.page('next.html', agentPage({ 'client-id': 'killed', 'api-url': server.url }, mine))
-        running.push(await engine.start(profile.path, nextUrl))
+        const nextUrls = ['next-a.html', 'next-b.html'].map((name) => server.page(name, agentPage({ 'client-id': 'killed', 'api-url': server.url }, mine)))
+        running.push(await engine.start(profile.path, nextUrls))
         await waitFor('the killed browser’s 3,000 entries', () => entryNumbers(server.state.logs(killedId)).length >= 3000, 90_000)
-        const next = await waitFor('the new page’s own entries', () =>
-          server.state.appSessions().find((s) => s.url === nextUrl && entryNumbers(server.state.logs(s.id), 'mine').length >= 10),
-        ).then((session) => session!)
-        expect(next.id).not.toBe(killedId)
+        const next = (await waitFor('each new tab’s own entries', () => {
+          const sessions = nextUrls.map((url) => server.state.appSessions().find((s) => s.url === url && entryNumbers(server.state.logs(s.id), 'mine').length >= 10))
+          return sessions.every(Boolean) && sessions
+        })) as Array<{ id: string }>
         expect(entryNumbers(server.state.logs(killedId))).toEqual(range(3000))
         expect(entryNumbers(server.state.logs(killedId), 'mine')).toEqual([])
         expect(indexesOf(server, killedId)).toEqual(range(indexesOf(server, killedId).length))
-        expect(entryNumbers(server.state.logs(next.id), 'mine')).toEqual(range(10))
-        expect(entryNumbers(server.state.logs(next.id))).toEqual([])
+        for (const session of next) {
+          expect(session.id).not.toBe(killedId)
+          expect(entryNumbers(server.state.logs(session.id), 'mine')).toEqual(range(10))
+          expect(entryNumbers(server.state.logs(session.id))).toEqual([])
+        }
         expect(server.state.conflicts).toHaveLength(0)
       } finally {
         for (const browser of running) await browser.kill()

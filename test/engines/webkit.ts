@@ -132,8 +132,9 @@ export const webkit: Engine = {
     }
   },
 
-  async start(profile, url) {
-    const child = spawnGroup(MINIBROWSER, [url], { env: await environment(profile) })
+  async start(profile, urls) {
+    // One window per URL.
+    const child = spawnGroup(MINIBROWSER, urls, { env: await environment(profile) })
     return {
       async kill() {
         killGroup(child.pid)
