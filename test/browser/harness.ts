@@ -39,10 +39,13 @@ export interface HornServer {
 
 type OnLogs = (req: unknown, info: { appSessionId: string; index: number | undefined; body: string }) => unknown
 
-/** Starts the reference server with a fresh public folder holding the test pages. */
-export async function startServer(options: { onLogs?: OnLogs } = {}): Promise<HornServer> {
+/**
+ * Starts the reference server with a fresh public folder holding the test pages.
+ * `contentSecurityPolicy` is sent with every test page (none by default, so pages may use inline scripts).
+ */
+export async function startServer(options: { onLogs?: OnLogs; contentSecurityPolicy?: string } = {}): Promise<HornServer> {
   const publicDir = mkdtempSync(join(tmpdir(), 'horn-pages-'))
-  const horn = createHornServer({ publicDir, onLogs: options.onLogs, log: () => {} })
+  const horn = createHornServer({ publicDir, onLogs: options.onLogs, contentSecurityPolicy: options.contentSecurityPolicy, log: () => {} })
   const arrivals: HornServer['arrivals'] = []
   horn.server.on('request', (req: { method: string; url: string }) => {
     arrivals.push({ method: req.method, path: req.url.split('?')[0], time: Date.now() })

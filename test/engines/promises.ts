@@ -1,0 +1,479 @@
+/**
+ * SPEC section 4 proved in one engine: the built script-tag bundle against
+ * the reference server, through the page-driver interface of `driver.ts`.
+ * Written once; `chromium.test.ts`, `firefox.test.ts` and `webkit.test.ts`
+ * each run it in their engine. A step an engine cannot take the same way is
+ * named in the test's title, never skipped.
+ */
+import type { Socket } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// @ts-expect-error: plain JavaScript module with JSDoc types
+import { DEMO_CSP } from '../../demo/server.mjs'
+import { agentPage, entryNumbers, indexesOf, range, startServer, waitFor, type HornServer } from '../browser/harness'
+import { killAll, tempDir, type Engine, type EngineBrowser, type EnginePage } from './driver'
+
+declare global {
+  interface Window {
+    // The agent's globals, as the script tag defines them; typed loosely on purpose (tests poke at them).
+    hornLogger: any
+    HornLogger: any
+    warnings?: string[]
+    violations?: string[]
+    inlineRan?: boolean
+  }
+}
+
+/** Opens `url` in a new page and waits until the script tag has made `window.hornLogger`. */
+async function open(browser: EngineBrowser, url: string): Promise<EnginePage> {
+  const page = await browser.newPage()
+  await page.goto(url)
+  await agentOn(page)
+  return page
+}
+
+/** Waits for the agent on the page's current document (navigation may still be under way). */
+function agentOn(page: EnginePage) {
+  return waitFor('window.hornLogger', () => page.evaluate(() => typeof window.hornLogger?.stats === 'function').catch(() => false), 15_000)
+}
+
+const appSessionId = (page: EnginePage) => page.evaluate(() => window.hornLogger.appSessionId as string | undefined)
+
+/** Holds every logs request until `release()`, then answers it 503: nothing gets acknowledged before. */
+function holdLogs() {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let holding = true
+  return {
+    onLogs: async () => {
+      if (!holding) return undefined
+      await released
+      return { status: 503 }
+    },
+    release() {
+      holding = false
+      release()
+    },
+  }
+}
+
+/** A fixed pseudo-random sequence, so a failing run can be replayed. */
+function seeded(seed: number) {
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+}
+
+export function provePromises(engine: Engine): void {
+  describe(`${engine.name}: ${engine.version}`, () => {
+    let browser: EngineBrowser | undefined
+
+    beforeAll(async () => {
+      browser = await engine.launch()
+    })
+    afterAll(async () => {
+      await browser?.close().catch(() => {})
+      await engine.shutdown()
+      killAll()
+    })
+
+    describe('a healthy server', () => {
+      let server: HornServer
+      const bodies: string[] = []
+      beforeAll(async () => {
+        server = await startServer({ onLogs: (_req, info) => void bodies.push(info.body) })
+      })
+      afterAll(() => server?.close())
+
+      it('registers one app session (started, url, channel); ready and appSessionId give its id', async () => {
+        const before = Date.now()
+        const url = server.page('register.html', agentPage({ 'client-id': 'register', 'api-url': server.url, channel: 'chan-1' }))
+        const page = await open(browser!, url)
+        const id = await page.evaluate(() => window.hornLogger.ready as Promise<string>)
+        expect(typeof id).toBe('string')
+        expect(await appSessionId(page)).toBe(id)
+        const session = server.state.appSessions().find((s) => s.id === id)!
+        expect(session).toMatchObject({ clientId: 'register', url, channels: ['chan-1'] })
+        expect(session.started).toBeGreaterThanOrEqual(before - 1000)
+        expect(session.started).toBeLessThanOrEqual(Date.now())
+        expect(server.arrivals.filter((r) => r.path === '/app_sessions/new/register')).toHaveLength(1)
+        await page.close()
+      })
+
+      it('delivers 1,000 entries exactly once, in order, indexes 0, 1, 2, …, every request under 64 KiB', async () => {
+        bodies.length = 0
+        const page = await open(browser!, server.page('thousand.html', agentPage({ 'client-id': 'thousand', 'api-url': server.url })))
+        const result = await page.evaluate(async () => {
+          const log = window.hornLogger
+          for (let i = 0; i < 1000; i++) log.info(`entry ${i}`, { i, room: 'blue', text: 'x'.repeat(i % 50) })
+          return { flushed: await log.flush({ timeout: 30_000 }), id: log.appSessionId as string, stats: log.stats() }
+        })
+        expect(result.flushed).toBe(true)
+        expect(entryNumbers(server.state.logs(result.id))).toEqual(range(1000))
+        const indexes = indexesOf(server, result.id)
+        expect(indexes.length).toBeGreaterThan(1)
+        expect(indexes).toEqual(range(indexes.length))
+        expect(bodies.length).toBeGreaterThanOrEqual(indexes.length)
+        for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThan(64 * 1024)
+        expect(result.stats).toMatchObject({ logged: 1000, persisted: 1000, acknowledged: 1000, dropped: 0, pending: 0 })
+        expect(server.state.conflicts).toHaveLength(0)
+        await page.close()
+      })
+
+      it('formats text lines (ISO time, level, message, context JSON) and never sends redacted values', async () => {
+        const page = await open(browser!, server.page('format.html', agentPage({ 'client-id': 'format', 'api-url': server.url })))
+        const id = await page.evaluate(async () => {
+          const log = window.hornLogger
+          log.warn('line one\nline two', { user: { name: 'ann', Password: 'hunter2', nested: [{ token: 't0k3n' }] } })
+          log.error(new Error('boom'))
+          await log.flush({ timeout: 10_000 })
+          return log.appSessionId as string
+        })
+        const [warn, error] = server.state.logs(id)!.split('\n')
+        expect(warn).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARN line one\\nline two \{/)
+        expect(warn).toContain('"Password":"[redacted]"')
+        expect(warn).toContain('"token":"[redacted]"')
+        expect(error).toMatch(/ERROR Error: boom \{"error":\{"name":"Error","message":"boom","stack":/)
+        expect(server.state.logs(id)).not.toMatch(/hunter2|t0k3n/)
+        await page.close()
+      })
+
+      it('linkUser sends the headers the app supplies, and rejects naming the status when refused', async () => {
+        const page = await open(browser!, server.page('link.html', agentPage({ 'client-id': 'link', 'api-url': server.url })))
+        const refused = await page.evaluate(() =>
+          window.hornLogger.linkUser({ headers: { Authorization: 'Bearer wrong' } }).then(
+            () => 'linked',
+            (error: Error) => String(error.message),
+          ),
+        )
+        expect(refused).toMatch(/401/)
+        await page.evaluate(() => window.hornLogger.linkUser({ headers: { Authorization: 'Bearer demo-alice' } }))
+        const id = (await appSessionId(page))!
+        const links = server.state.requests.filter((r) => r.path === `/app_sessions/${id}/link/user` && r.status === 200)
+        expect(links).toHaveLength(1)
+        expect(links[0].headers.authorization).toBe('Bearer demo-alice')
+        expect(JSON.stringify(server.state.appSessions().find((s) => s.id === id)!.users)).toContain('1001')
+        await page.close()
+      })
+
+      it('hostile input: never throws, whatever it is given, and delivers every entry', async () => {
+        const page = await open(browser!, server.page('hostile.html', agentPage({ 'client-id': 'hostile', 'api-url': server.url })))
+        const result = await page.evaluate(async () => {
+          const log = window.hornLogger
+          const circular: Record<string, unknown> = { name: 'loop' }
+          circular.self = circular
+          const getter = Object.defineProperty({}, 'bad', {
+            enumerable: true,
+            get() {
+              throw new Error('getter says no')
+            },
+          })
+          const trap = () => {
+            throw new Error('trap')
+          }
+          const proxy = new Proxy({}, { ownKeys: trap, get: trap, getPrototypeOf: trap })
+          const weirdError = new Error('odd')
+          Object.defineProperty(weirdError, 'message', { get: trap })
+          const inputs: unknown[] = [
+            circular, BigInt(10), Symbol('s'), getter, proxy, document.body, 'x'.repeat(1_000_000), null, undefined, NaN,
+            () => 1, [circular, [circular]], new Map([[1, 2]]), new Uint8Array(4), weirdError, Object.create(null),
+          ]
+          let thrown = 0
+          for (const method of ['debug', 'info', 'warn', 'error']) {
+            for (const a of inputs) {
+              for (const b of inputs) {
+                try {
+                  log[method](a, b)
+                } catch {
+                  thrown++
+                }
+              }
+            }
+          }
+          // Promise-returning methods may reject (linkUser without a user: 401), never throw.
+          for (const call of [() => log.flush('nonsense'), () => log.linkUser(42), () => log.stats(1), () => log.flush({ timeout: -1 })]) {
+            try {
+              call()?.catch?.(() => {})
+            } catch {
+              thrown++
+            }
+          }
+          return { thrown, count: inputs.length, flushed: await log.flush({ timeout: 30_000 }), id: log.appSessionId as string, stats: log.stats() }
+        })
+        const expected = 4 * result.count * result.count
+        expect(result.thrown).toBe(0)
+        expect(result.flushed).toBe(true)
+        expect(result.stats).toMatchObject({ logged: expected, acknowledged: expected })
+        const text = server.state.logs(result.id)!
+        expect(text.split('\n').filter(Boolean)).toHaveLength(expected)
+        expect(text).toContain('[Circular]')
+        expect(text).toContain('<body>')
+        expect(text).toContain('truncated')
+        await page.close()
+      })
+
+      it('without IndexedDB: keeps delivering from memory and says so once', async () => {
+        const breakIt = `<script>
+          window.warnings = []
+          const warn = console.warn
+          console.warn = function (...args) { window.warnings.push(args.map(String).join(' ')); return warn.apply(this, args) }
+          Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true })
+        </script>`
+        const html = agentPage({ 'client-id': 'no-idb', 'api-url': server.url }).replace('<script src', `${breakIt}<script src`)
+        const page = await open(browser!, server.page('no-idb.html', html))
+        const result = await page.evaluate(async () => {
+          const log = window.hornLogger
+          for (let i = 0; i < 300; i++) log.info(`entry ${i}`)
+          return { indexedDB: typeof window.indexedDB, flushed: await log.flush({ timeout: 20_000 }), id: log.appSessionId as string, stats: log.stats(), warnings: window.warnings! }
+        })
+        expect(result.indexedDB).toBe('undefined')
+        expect(result.flushed).toBe(true)
+        expect(entryNumbers(server.state.logs(result.id))).toEqual(range(300))
+        expect(result.stats.persisted).toBe(300)
+        expect(result.warnings.filter((w) => /IndexedDB/.test(w))).toHaveLength(1)
+        await page.close()
+      })
+
+      it('navigate away right after logging 200 entries, then come back: all 200 arrive once, under the first app session', async () => {
+        const first = server.page('leave.html', agentPage({ 'client-id': 'leave', 'api-url': server.url }))
+        const page = await open(browser!, first)
+        const id = await page.evaluate(async () => {
+          const log = window.hornLogger
+          const id = (await log.ready) as string
+          for (let i = 0; i < 200; i++) log.info(`entry ${i}`, { i })
+          return id
+        })
+        await page.goto(server.page('elsewhere.html', agentPage({ 'client-id': 'leave', 'api-url': server.url })))
+        await agentOn(page)
+        await page.back()
+        await waitFor('the first page again', () => page.evaluate(() => location.pathname === '/leave.html').catch(() => false), 15_000)
+        await agentOn(page)
+        const back = await page.evaluate(async () => {
+          const log = window.hornLogger
+          for (let i = 0; i < 50; i++) log.info(`back ${i}`)
+          return { flushed: await log.flush({ timeout: 20_000 }), id: log.appSessionId as string }
+        })
+        expect(back.flushed).toBe(true)
+        await waitFor('the first visit’s 200 entries', () => entryNumbers(server.state.logs(id)).length >= 200, 30_000)
+        expect(entryNumbers(server.state.logs(id))).toEqual(range(200))
+        expect(indexesOf(server, id)).toEqual(range(indexesOf(server, id).length))
+        // Back/forward cache or a fresh load: either way the later entries arrive once, under the page's session.
+        expect(entryNumbers(server.state.logs(back.id), 'back')).toEqual(range(50))
+        // And nowhere else: no other app session of this client holds any of them.
+        for (const other of server.state.appSessions().filter((s) => s.clientId === 'leave' && s.id !== id)) {
+          expect(entryNumbers(server.state.logs(other.id))).toEqual([])
+        }
+        expect(server.state.conflicts).toHaveLength(0)
+        await page.close()
+      })
+    })
+
+    it('a tab closed right after logging 200 entries: its unload sends them, each once', async () => {
+      const server = await startServer()
+      try {
+        const page = await open(browser!, server.page('closing.html', agentPage({ 'client-id': 'closing', 'api-url': server.url })))
+        const id = await page.evaluate(async () => {
+          const id = (await window.hornLogger.ready) as string
+          for (let i = 0; i < 200; i++) window.hornLogger.info(`entry ${i}`, { i })
+          return id
+        })
+        await page.close()
+        await waitFor('the closed tab’s 200 entries', () => entryNumbers(server.state.logs(id)).length >= 200, 30_000)
+        expect(entryNumbers(server.state.logs(id))).toEqual(range(200))
+        expect(indexesOf(server, id)).toEqual(range(indexesOf(server, id).length))
+      } finally {
+        await server.close()
+      }
+    })
+
+    it('a closed tab whose unload requests were refused (503): the next load delivers what it had stored, once, to its app session', async () => {
+      const hold = holdLogs()
+      const server = await startServer({ onLogs: hold.onLogs })
+      try {
+        const page = await open(browser!, server.page('closed.html', agentPage({ 'client-id': 'closed', 'api-url': server.url })))
+        const closedId = await page.evaluate(async () => {
+          const log = window.hornLogger
+          const id = (await log.ready) as string
+          for (let i = 0; i < 200; i++) log.info(`entry ${i}`, { i })
+          for (let n = 0; n < 200 && log.stats().persisted < 200; n++) await new Promise((r) => setTimeout(r, 50))
+          return id
+        })
+        // Nothing is acknowledged before the tab is gone: what it sends while closing is held, then refused.
+        await page.close()
+        await waitFor('the closed tab’s unload request', () => server.arrivals.some((r) => r.path === `/app_sessions/${closedId}/logs`), 10_000)
+        hold.release()
+        const next = await open(browser!, server.page('after-close.html', agentPage({ 'client-id': 'closed', 'api-url': server.url })))
+        await waitFor('the closed tab’s 200 entries', () => entryNumbers(server.state.logs(closedId)).length >= 200, 30_000)
+        expect(entryNumbers(server.state.logs(closedId))).toEqual(range(200))
+        expect(indexesOf(server, closedId)).toEqual(range(indexesOf(server, closedId).length))
+        expect(entryNumbers(server.state.logs(await next.evaluate(() => window.hornLogger.ready as Promise<string>)))).toEqual([])
+        expect(server.state.conflicts).toHaveLength(0)
+        await next.close()
+      } finally {
+        await server.close()
+      }
+    })
+
+    it(`offline: no request while offline, everything once back online${engine.name === 'webkit' ? ' (WebKit: offline emulated in the page, navigator.onLine and the offline/online events, since WebDriver cannot take MiniBrowser offline)' : ''}`, async () => {
+      const server = await startServer()
+      try {
+        const page = await open(browser!, server.page('offline.html', agentPage({ 'client-id': 'offline', 'api-url': server.url })))
+        const id = await page.evaluate(() => window.hornLogger.ready as Promise<string>)
+        const setOffline = async (offline: boolean) => {
+          if (page.setOffline) return page.setOffline(offline)
+          await page.evaluate((offline) => {
+            Object.defineProperty(navigator, 'onLine', { get: () => !offline, configurable: true })
+            dispatchEvent(new Event(offline ? 'offline' : 'online'))
+          }, offline)
+        }
+        await setOffline(true)
+        const offlineAt = Date.now()
+        const onLine = await page.evaluate(() => {
+          for (let i = 0; i < 500; i++) window.hornLogger.info(`entry ${i}`, { i })
+          // Ask for delivery now: it must wait for the network anyway.
+          void window.hornLogger.flush({ timeout: 60_000 })
+          return navigator.onLine
+        })
+        expect(onLine).toBe(false)
+        await waitFor('the entries stored', () => page.evaluate(() => window.hornLogger.stats().persisted >= 500), 10_000)
+        // Longer than the flush interval: a careless agent would have tried by now.
+        await new Promise((resolve) => setTimeout(resolve, 1500))
+        const onlineAt = Date.now()
+        await setOffline(false)
+        expect(await page.evaluate(() => window.hornLogger.flush({ timeout: 30_000 }))).toBe(true)
+        expect(server.arrivals.filter((r) => r.path.endsWith('/logs') && r.time >= offlineAt && r.time < onlineAt)).toEqual([])
+        expect(entryNumbers(server.state.logs(id))).toEqual(range(500))
+        await page.close()
+      } finally {
+        await server.close()
+      }
+    })
+
+    it('a strict Content-Security-Policy (no inline script, no eval): the agent runs and breaks none of it', async () => {
+      const server = await startServer({ contentSecurityPolicy: DEMO_CSP })
+      try {
+        server.page('watch.js', `window.violations = []
+          document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI))`)
+        server.page('app.js', `for (let i = 0; i < 100; i++) hornLogger.info('entry ' + i, { i })`)
+        const html = agentPage({ 'client-id': 'csp', 'api-url': server.url })
+          .replace('<script src', '<script src="/watch.js"></script><script>window.inlineRan = true</script><script src')
+          .replace('</body>', '<script src="/app.js"></script></body>')
+        const page = await open(browser!, server.page('csp.html', html))
+        const result = await page.evaluate(async () => {
+          const log = window.hornLogger
+          const flushed = await log.flush({ timeout: 20_000 })
+          return { flushed, id: log.appSessionId as string, inlineRan: window.inlineRan ?? false, violations: window.violations! }
+        })
+        // The policy is in force: the page's own inline probe was blocked, and that is the only violation.
+        expect(result.inlineRan).toBe(false)
+        expect(result.violations).toHaveLength(1)
+        expect(result.violations[0]).toMatch(/^script-src/)
+        expect(result.flushed).toBe(true)
+        expect(entryNumbers(server.state.logs(result.id))).toEqual(range(100))
+        await page.close()
+      } finally {
+        await server.close()
+      }
+    })
+
+    it('a flaky server (25 % 503, 10 % 429 with Retry-After: 1, 5 % connections dropped before the answer, 5 % after the batch was stored): 1,000 entries exactly once, in order', async () => {
+      const random = seeded(42)
+      const faults = { s503: 0, s429: 0, dropped: 0, answerLost: 0 }
+      const tried = new Set<number>()
+      const attempts = new Map<number, number>()
+      const server = await startServer({
+        onLogs: (req, { index }) => {
+          const socket = (req as { socket: Socket }).socket
+          // Every kind of fault at least once: the first try of batches 1–4 gets one each, in turn.
+          const first = index !== undefined && !tried.has(index) && tried.add(index)
+          if (index !== undefined) attempts.set(index, (attempts.get(index) ?? 0) + 1)
+          const r = first && index! >= 1 && index! <= 4 ? [0, 0.05, 0.1, 0.4][index! - 1] : random()
+          if (r < 0.05) {
+            faults.dropped++
+            // The connection ends with no answer and nothing stored: the agent sees a network error.
+            socket.destroy()
+            return { status: 503 }
+          }
+          if (r < 0.1) {
+            faults.answerLost++
+            // The batch is stored, then the connection ends instead of the 200: the agent must resend the same body.
+            socket.write = (() => (socket.destroy(), false)) as typeof socket.write
+            return undefined
+          }
+          if (r < 0.35) return void faults.s503++, { status: 503 }
+          if (r < 0.45) return void faults.s429++, { status: 429, headers: { 'Retry-After': '1' } }
+          return undefined
+        },
+      })
+      try {
+        const page = await open(browser!, server.page('flaky.html', agentPage({ 'client-id': 'flaky', 'api-url': server.url })))
+        const result = await page.evaluate(async () => {
+          // Small batches, so the run sees many requests and every kind of fault.
+          const log = window.HornLogger.createLogger({ clientId: 'flaky-1k', apiUrl: location.origin, maxBatchBytes: 4096 })
+          for (let i = 0; i < 1000; i++) log.info(`entry ${i}`, { i })
+          return { flushed: await log.flush({ timeout: 150_000 }), id: log.appSessionId as string, stats: log.stats() }
+        })
+        expect(result.flushed).toBe(true)
+        expect(entryNumbers(server.state.logs(result.id))).toEqual(range(1000))
+        const indexes = indexesOf(server, result.id)
+        expect(indexes).toEqual(range(indexes.length))
+        expect(faults.s503).toBeGreaterThan(0)
+        expect(faults.s429).toBeGreaterThan(0)
+        expect(faults.dropped).toBeGreaterThan(0)
+        expect(faults.answerLost).toBeGreaterThan(0)
+        // Batch 2 was stored but its answer lost: it was sent again (the same body, or the server would count a conflict).
+        expect(attempts.get(2)).toBeGreaterThanOrEqual(2)
+        // Answered faults are always the agent's to retry; a dropped connection the browser itself may retry, unseen.
+        expect(result.stats.retries).toBeGreaterThanOrEqual(faults.s503 + faults.s429 - 1)
+        expect(server.state.conflicts).toHaveLength(0)
+        await page.close()
+      } finally {
+        await server.close()
+      }
+    }, 180_000)
+
+    it(`a killed browser (SIGKILL of its process group${engine.name === 'webkit' ? '; MiniBrowser run undriven on its profile, since WebDriver keeps its IndexedDB in memory' : ''}): the next start, two tabs at once on the same profile, delivers its 3,000 entries once, to its own app session`, async () => {
+      const hold = holdLogs()
+      const server = await startServer({ onLogs: hold.onLogs })
+      const profile = tempDir(`horn-${engine.name}-profile-`)
+      const running: Array<{ kill(): Promise<void> }> = []
+      try {
+        // The page drives itself: registers, logs 3,000 entries (none acknowledged: the server holds
+        // every logs request), and tells the server once IndexedDB holds them all.
+        const script = `<script>(async () => {
+          const id = await hornLogger.ready
+          for (let i = 0; i < 3000; i++) hornLogger.info('entry ' + i, { i, pad: 'p'.repeat(40) })
+          for (let n = 0; n < 400 && hornLogger.stats().persisted < 3000; n++) await new Promise((r) => setTimeout(r, 50))
+          fetch('/_signal/persisted/' + id + '/' + hornLogger.stats().persisted)
+        })()</script>`
+        const firstUrl = server.page('killed.html', agentPage({ 'client-id': 'killed', 'api-url': server.url }, script))
+        running.push(await engine.start(profile.path, [firstUrl]))
+        const signal = await waitFor('the page to report its entries stored', () => server.arrivals.find((r) => r.path.startsWith('/_signal/persisted/')), 60_000)
+        const [, killedId, persisted] = /^\/_signal\/persisted\/([^/]+)\/(\d+)$/.exec(signal!.path)!
+        expect(Number(persisted)).toBe(3000)
+        await running[0].kill()
+        hold.release()
+
+        // Two tabs start together on the profile: between them, the killed browser's entries arrive exactly once.
+        const mine = `<script>for (let i = 0; i < 10; i++) hornLogger.info('mine ' + i)</script>`
+        const nextUrls = ['next-a.html', 'next-b.html'].map((name) => server.page(name, agentPage({ 'client-id': 'killed', 'api-url': server.url }, mine)))
+        running.push(await engine.start(profile.path, nextUrls))
+        await waitFor('the killed browser’s 3,000 entries', () => entryNumbers(server.state.logs(killedId)).length >= 3000, 90_000)
+        const next = (await waitFor('each new tab’s own entries', () => {
+          const sessions = nextUrls.map((url) => server.state.appSessions().find((s) => s.url === url && entryNumbers(server.state.logs(s.id), 'mine').length >= 10))
+          return sessions.every(Boolean) && sessions
+        })) as Array<{ id: string }>
+        expect(entryNumbers(server.state.logs(killedId))).toEqual(range(3000))
+        expect(entryNumbers(server.state.logs(killedId), 'mine')).toEqual([])
+        expect(indexesOf(server, killedId)).toEqual(range(indexesOf(server, killedId).length))
+        for (const session of next) {
+          expect(session.id).not.toBe(killedId)
+          expect(entryNumbers(server.state.logs(session.id), 'mine')).toEqual(range(10))
+          expect(entryNumbers(server.state.logs(session.id))).toEqual([])
+        }
+        expect(server.state.conflicts).toHaveLength(0)
+      } finally {
+        for (const browser of running) await browser.kill()
+        await server.close()
+        profile.remove()
+      }
+    }, 180_000)
+  })
+}
