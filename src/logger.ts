@@ -1,22 +1,20 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
-import { KEEPALIVE_BUDGET_BYTES, LEVELS, resolveConfig } from './config'
+import { LEVELS, resolveConfig } from './config'
 import { sanitize, toText, truncateLine } from './serialize'
 import { createStoreFor } from './store'
-import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
+import { createOutbox } from './outbox'
 import { createRetry } from './retry'
 import { createSender } from './sender'
-import { linkUser as postLinkUser, logsPath } from './session'
+import { createClient } from './session'
 import { recoverOrphans } from './recovery'
 import { watchPage } from './lifecycle'
 import { captureConsole, captureErrors } from './capture'
-import { delivered, post } from './transport'
+import { sliceEnd } from './lib/slice'
 import { holdLock, lockName } from './lib/locks'
 import { safe, warnOnce } from './lib/console'
 
 /** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
 const PERSIST_DELAY_MS = 100
-/** Most entries one persist task writes (a few ms of work): a burst is stored in short tasks, not one long one. */
-const PERSIST_CHUNK_ENTRIES = 4000
 /** `flush()` without a timeout gives up after this. */
 const DEFAULT_FLUSH_TIMEOUT_MS = 10_000
 /** `close()` waits this long for delivery; what is left stays stored for the next load. */
@@ -76,18 +74,11 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const signal = abort.signal
   const counts = noStats()
   const retry = createRetry({ signal, onRetry: () => counts.retries++ })
+  const client = createClient({ retry, config, signal })
   const store = createStoreFor(config.storage)
-  const record: InstanceRecord = {
-    id: newId(),
-    clientId: config.clientId,
-    started: Date.now(),
-    url: typeof location == 'object' ? location.href : '',
-    channel: config.channel,
-    nextIndex: 0,
-    head: 0,
-  }
+  const id = newId()
   // Held for this instance's life: while it is, no other tab adopts its entries.
-  const lock = holdLock(lockName(record.id))
+  const lock = holdLock(lockName(id))
   const waiters: Array<{ target: number; done: () => void }> = []
   const settled = () => {
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -96,11 +87,19 @@ function startAgent(userConfig: LoggerConfig): Agent {
   }
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
-  const outbox = createOutbox(
-    record,
+  const outbox = createOutbox({
+    record: {
+      id,
+      clientId: config.clientId,
+      started: Date.now(),
+      url: typeof location == 'object' ? location.href : '',
+      channel: config.channel,
+      nextIndex: 0,
+      head: 0,
+    },
     store,
-    config,
-    {
+    limits: config,
+    events: {
       persisted: (n) => (counts.persisted += n),
       dropped: (n) => {
         counts.dropped += n
@@ -112,10 +111,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
       },
       notice,
     },
-    lock.acquired,
-  )
-  let urgent = 0
-  const sender = createSender({ outbox, config, retry, signal, urgent: () => urgent > 0 })
+    writeGate: lock.acquired,
+  })
+  const sender = createSender({ outbox, client, config, signal })
   // Registration starts now; a refused one leaves `ready` pending rather than rejecting into the app.
   const ready = new Promise<string>((resolve) => void sender.appSession().then(resolve, () => {}))
 
@@ -123,7 +121,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const tick = () => {
     clearTimeout(persistTimer)
     persistTimer = undefined
-    void outbox.persist(PERSIST_CHUNK_ENTRIES)
+    void outbox.persist(sliceEnd())
     // More waiting: go on in the next task, leaving the page room in between.
     if (outbox.unpersisted) persistTimer = setTimeout(tick)
     void sender.kick()
@@ -156,56 +154,11 @@ function startAgent(userConfig: LoggerConfig): Agent {
     }
   }
 
-  let keepaliveBytes = 0
-  /** A copy of a sealed batch that may outlive the page. Its answer settles it like any other. */
-  function sendKeepalive(appSessionId: string, batch: SealedBatch): void {
-    batch.keepalive = batch.attempted = true
-    keepaliveBytes += batch.bytes
-    post(config.apiUrl + logsPath(appSessionId), batch.body, {
-      headers: config.headers(),
-      credentials: config.credentials,
-      keepalive: true,
-    })
-      .then((answer) => {
-        if (delivered(answer.status)) void outbox.settle(batch)
-      })
-      .catch(() => {})
-      .finally(() => {
-        keepaliveBytes -= batch.bytes
-        batch.keepalive = false
-      })
-  }
-
-  /**
-   * The page may go now: store what is buffered, and send what fits in the
-   * keepalive budget (shared by every keepalive request in flight, so ours
-   * are counted). Batches sealed here go out before their write completes:
-   * there may be no later moment. That is safe because a cut depends only on
-   * the entries (see `cutBatch`): if the write is lost, the next load cuts
-   * the same batch from the stored entries, or a prefix of it when the
-   * newest entries were not stored either, and the server keeps the first body.
-   */
+  /** The page may go now: the sender sends what fits, then stores the rest at once. */
   function exit(): void {
-    // Everything at once: there may be no next task.
     clearTimeout(persistTimer)
     persistTimer = undefined
-    void outbox.persist()
-    const appSessionId = record.appSessionId
-    if (!appSessionId) return
-    let budget = KEEPALIVE_BUDGET_BYTES - keepaliveBytes
-    for (const batch of outbox.sealed) {
-      if (batch.keepalive) continue
-      if (batch.bytes > budget) return
-      budget -= batch.bytes
-      sendKeepalive(appSessionId, batch)
-    }
-    // A pending drop notice means the head moved since the last write: recovery might cut differently.
-    while (!record.mark) {
-      const { bytes } = outbox.peek()
-      if (!bytes || bytes > budget) return
-      budget -= bytes
-      sendKeepalive(appSessionId, outbox.seal()!.batch)
-    }
+    sender.exit()
   }
 
   const stops: Array<() => void> = [
@@ -218,7 +171,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   void sender.kick()
   void lock.acquired.then(() =>
-    recoverOrphans({ store, config, retry, signal, ownId: record.id, notice }).catch((error) => {
+    recoverOrphans({ store, config, client, signal, ownId: id, notice }).catch((error) => {
       if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
     }),
   )
@@ -227,7 +180,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     const target = counts.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
-    urgent++
+    const sent = sender.sendNow()
     try {
       tick()
       return await new Promise<boolean>((resolve) => {
@@ -241,7 +194,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
         })
       })
     } finally {
-      urgent--
+      sent()
     }
   }
 
@@ -249,12 +202,12 @@ function startAgent(userConfig: LoggerConfig): Agent {
     ...levelMethods((level) => (message, context) => log(level, message, context)),
     async linkUser(options?: LinkUserOptions) {
       const appSessionId = await sender.appSession()
-      await postLinkUser(retry, config, signal, appSessionId, options?.headers)
+      await client.linkUser(appSessionId, options?.headers)
     },
     flush: (options) => flush(options).catch(() => false),
     ready,
     get appSessionId() {
-      return record.appSessionId
+      return outbox.record.appSessionId
     },
     stats: safe((): Stats => ({ ...counts, pending: Math.max(0, counts.logged - counts.acknowledged - counts.dropped) }), noStats()),
     async close() {

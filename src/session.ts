@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from './config'
-import type { InstanceRecord } from './outbox'
+import type { Outbox } from './outbox'
+import type { InstanceRecord } from './schema'
 import type { RetryPolicy } from './retry'
 import { RetryableError } from './retry'
 import { classify, post, type Answer } from './transport'
@@ -16,85 +17,92 @@ export class HornLoggerError extends Error {
 /** Path of an app session's logs endpoint, below `apiUrl`. */
 export const logsPath = (appSessionId: string) => `/app_sessions/${encodeURIComponent(appSessionId)}/logs`
 
-/**
- * One request through the retry policy: network errors and retryable
- * statuses go round again; any other status comes back as it is.
- */
-export async function request(
-  retry: RetryPolicy,
-  config: ResolvedConfig,
-  signal: AbortSignal,
-  path: string,
-  body?: string,
-  headers?: Headers,
-): Promise<Answer> {
-  return retry(async () => {
-    let answer: Answer
-    try {
-      answer = await post(config.apiUrl + path, body, {
-        headers: { ...config.headers(), ...headers },
-        credentials: config.credentials,
-        signal,
-      })
-    } catch (error) {
-      // No answer at all: offline, DNS, CORS, reset. Never a reason to give up.
-      if (signal.aborted) throw error
-      throw new RetryableError(String(error))
-    }
-    if (classify(answer.status) === 'retry') throw new RetryableError('HTTP ' + answer.status, answer.retryAfter)
-    return answer
+export interface ClientOptions {
+  retry: RetryPolicy
+  config: ResolvedConfig
+  /** Aborts every request and backoff of this client (the logger's `close()`). */
+  signal: AbortSignal
+}
+
+/** Requests to the Horn API, bound to one config, retry policy and signal. */
+export interface Client {
+  /**
+   * One request through the retry policy: network errors and retryable
+   * statuses go round again; any other status comes back as it is.
+   */
+  request(path: string, body?: string, headers?: Headers): Promise<Answer>
+  /** One request that may outlive the page (`keepalive`), sent once. Rejects only when no answer came. */
+  keepalive(path: string, body: string): Promise<Answer>
+  /** Registers the app session of an instance: `POST /app_sessions/new/{clientId}`, retried until it answers. */
+  register(record: Readonly<InstanceRecord>): Promise<string>
+  /** Links the signed-in user: `POST /app_sessions/{id}/link/user` with the app's headers. */
+  linkUser(appSessionId: string, headers: Headers | undefined): Promise<void>
+}
+
+export function createClient({ retry, config, signal }: ClientOptions): Client {
+  const options = (headers?: Headers, keepalive?: boolean) => ({
+    headers: { ...config.headers(), ...headers },
+    credentials: config.credentials,
+    signal: keepalive ? undefined : signal,
+    keepalive,
   })
-}
 
-/** Registers the app session of an instance: `POST /app_sessions/new/{clientId}`, retried until it answers. */
-export async function register(retry: RetryPolicy, config: ResolvedConfig, signal: AbortSignal, record: InstanceRecord): Promise<string> {
-  const body = JSON.stringify({ started: record.started, url: record.url, channel: record.channel })
-  const answer = await request(retry, config, signal, `/app_sessions/new/${encodeURIComponent(record.clientId)}`, body)
-  let id: unknown
-  try {
-    id = classify(answer.status) === 'ok' ? (JSON.parse(answer.text) as { id?: unknown }).id : undefined
-  } catch {}
-  if (typeof id != 'string' || !id) throw new HornLoggerError(`registration failed: HTTP ${answer.status}`, answer.status)
-  return id
-}
+  async function request(path: string, body?: string, headers?: Headers): Promise<Answer> {
+    return retry(async () => {
+      let answer: Answer
+      try {
+        answer = await post(config.apiUrl + path, body, options(headers))
+      } catch (error) {
+        // No answer at all: offline, DNS, CORS, reset. Never a reason to give up.
+        if (signal.aborted) throw error
+        throw new RetryableError(String(error))
+      }
+      if (classify(answer.status) === 'retry') throw new RetryableError('HTTP ' + answer.status, answer.retryAfter)
+      return answer
+    })
+  }
 
-/** Links the signed-in user: `POST /app_sessions/{id}/link/user` with the app's headers. */
-export async function linkUser(
-  retry: RetryPolicy,
-  config: ResolvedConfig,
-  signal: AbortSignal,
-  appSessionId: string,
-  headers: Headers | undefined,
-): Promise<void> {
-  const answer = await request(retry, config, signal, `/app_sessions/${encodeURIComponent(appSessionId)}/link/user`, undefined, headers)
-  if (classify(answer.status) !== 'ok') throw new HornLoggerError(`linkUser failed: HTTP ${answer.status}`, answer.status)
-}
-
-/**
- * The app session of one instance: registered on first need, once (a
- * refusal is final), its id kept in the instance record.
- */
-export function createAppSession(
-  retry: RetryPolicy,
-  config: ResolvedConfig,
-  signal: AbortSignal,
-  record: InstanceRecord,
-  saveRecord: () => Promise<void>,
-): { get(): Promise<string>; forget(): void } {
-  let registering: Promise<string> | undefined
   return {
-    get() {
-      if (record.appSessionId) return Promise.resolve(record.appSessionId)
-      return (registering ??= register(retry, config, signal, record).then((id) => {
-        record.appSessionId = id
-        registering = undefined
-        void saveRecord()
-        return id
-      }))
+    request,
+    keepalive: (path, body) => post(config.apiUrl + path, body, options(undefined, true)),
+
+    async register(record) {
+      const body = JSON.stringify({ started: record.started, url: record.url, channel: record.channel })
+      const answer = await request(`/app_sessions/new/${encodeURIComponent(record.clientId)}`, body)
+      let id: unknown
+      try {
+        id = classify(answer.status) === 'ok' ? (JSON.parse(answer.text) as { id?: unknown }).id : undefined
+      } catch {}
+      if (typeof id != 'string' || !id) throw new HornLoggerError(`registration failed: HTTP ${answer.status}`, answer.status)
+      return id
     },
-    forget() {
-      record.appSessionId = undefined
+
+    async linkUser(appSessionId, headers) {
+      const answer = await request(`/app_sessions/${encodeURIComponent(appSessionId)}/link/user`, undefined, headers)
+      if (classify(answer.status) !== 'ok') throw new HornLoggerError(`linkUser failed: HTTP ${answer.status}`, answer.status)
     },
   }
 }
 
+/** What the app session needs of the outbox: the record it registers, and where its id is kept. */
+export type SessionOwner = Pick<Outbox, 'record' | 'setAppSession' | 'forgetAppSession'>
+
+/**
+ * The app session of one instance: registered on first need, once (a
+ * refusal is final), its id kept in the instance record by the outbox.
+ */
+export function createAppSession(client: Client, owner: SessionOwner): { get(): Promise<string>; forget(): void } {
+  let registering: Promise<string> | undefined
+  return {
+    get() {
+      const known = owner.record.appSessionId
+      if (known) return Promise.resolve(known)
+      return (registering ??= client.register(owner.record).then((id) => {
+        registering = undefined
+        void owner.setAppSession(id)
+        return id
+      }))
+    },
+    forget: owner.forgetAppSession,
+  }
+}

@@ -1,0 +1,99 @@
+import type { Store } from './store'
+import type { Batch } from './batcher'
+
+/**
+ * What one instance keeps in storage, and the one place that knows how it is
+ * stored. Pages in the field wrote these shapes, so they never change: the
+ * stored field names are short (`{s,t,l}`, `{i,b,n,y}`, `mark: {n,t}`) and
+ * appear only here; the rest of the code sees the readable shapes below.
+ *
+ * Keys: `i:{id}` the instance record, `c:{id}:{first}` a chunk of entries,
+ * `b:{id}:{index}` a sealed batch; numbers padded to 10 digits, so key order
+ * is number order and one prefix read finds everything of one instance.
+ */
+
+/**
+ * What one page load (an "instance") keeps in storage, so that the next load
+ * can finish its delivery if it dies: who it is, its app session, how far it got.
+ */
+export interface InstanceRecord {
+  id: string
+  clientId: string
+  started: number
+  url: string
+  channel?: string
+  appSessionId?: string
+  /** Index of the next batch to seal. */
+  nextIndex: number
+  /** Sequence number of the first entry not yet in a batch. */
+  head: number
+  /** Entries dropped just before `head` and not yet reported in a batch. */
+  dropped?: { count: number; time: number }
+}
+
+/** A run of entries written in one transaction. */
+export interface Chunk {
+  /** Sequence number of its first entry. */
+  first: number
+  times: number[]
+  lines: string[]
+}
+
+/** What one instance left in the store: its chunks and sealed batches, in key order. */
+export interface StoredParts {
+  chunks: Chunk[]
+  batches: Batch[]
+}
+
+type StoredInstance = Omit<InstanceRecord, 'dropped'> & { mark?: { n: number; t: number } }
+interface StoredChunk {
+  s: number
+  t: number[]
+  l: string[]
+}
+interface StoredBatch {
+  i: number
+  b: string
+  n: number
+  y: number
+}
+
+const pad = (n: number) => String(n).padStart(10, '0')
+const INSTANCE_PREFIX = 'i:'
+export const recordKey = (id: string) => INSTANCE_PREFIX + id
+const chunkPrefix = (id: string) => `c:${id}:`
+const batchPrefix = (id: string) => `b:${id}:`
+export const chunkKey = (id: string, first: number) => chunkPrefix(id) + pad(first)
+export const batchKey = (id: string, index: number) => batchPrefix(id) + pad(index)
+
+/** The record as a store entry. */
+export const instanceEntry = ({ dropped, ...rest }: InstanceRecord): [string, StoredInstance] => [
+  recordKey(rest.id),
+  { ...rest, mark: dropped && { n: dropped.count, t: dropped.time } },
+]
+
+const readInstance = ({ mark, ...rest }: StoredInstance): InstanceRecord => ({ ...rest, dropped: mark && { count: mark.n, time: mark.t } })
+
+/** A chunk as a store entry. */
+export const chunkEntry = (id: string, { first, times, lines }: Chunk): [string, StoredChunk] => [chunkKey(id, first), { s: first, t: times, l: lines }]
+
+/** A sealed batch as a store entry: the body exactly as sent. */
+export const batchEntry = (id: string, { index, body, count, bytes }: Batch): [string, StoredBatch] => [
+  batchKey(id, index),
+  { i: index, b: body, n: count, y: bytes },
+]
+
+/** Every instance record in the store (`id` given: that one's, if it is still there). */
+export async function loadInstances(store: Store, id = ''): Promise<InstanceRecord[]> {
+  const found = await store.read<StoredInstance>(recordKey(id))
+  return found.filter(([key]) => !id || key === recordKey(id)).map(([, stored]) => readInstance(stored))
+}
+
+/** Reads what one instance left in the store, for recovery. */
+export async function loadOutboxParts(store: Store, id: string): Promise<StoredParts> {
+  const [chunks, batches] = await Promise.all([store.read<StoredChunk>(chunkPrefix(id)), store.read<StoredBatch>(batchPrefix(id))])
+  return {
+    chunks: chunks.map(([, c]) => ({ first: c.s, times: c.t, lines: c.l })),
+    batches: batches.map(([, b]) => ({ index: b.i, body: b.b, count: b.n, bytes: b.y })),
+  }
+}
