@@ -84,14 +84,16 @@ export interface Outbox {
   acknowledge(batch: SealedBatch): Promise<void>
   /** The server refused the batch for good: removes it, counting its entries dropped. */
   drop(batch: SealedBatch): Promise<void>
-  /** Gives every sealed batch a new index from 0: for a new app session, which saw none of them. */
-  renumber(): Promise<void>
+  /**
+   * The app session is gone (the server forgot it): forgets its id, so the
+   * next send registers a new one, and gives every sealed batch a new index
+   * from 0 for that one, which saw none of them.
+   */
+  appSessionGone(): Promise<void>
   /** Splits the first sealed batch in two, shifting the indexes after it; false when it cannot be split. */
   split(batch: SealedBatch): boolean
   /** Keeps (and stores) the app session id the instance registered. */
   setAppSession(id: string): Promise<void>
-  /** The app session is gone: the next send registers a new one. */
-  forgetAppSession(): void
   /** Deletes everything this instance stored. */
   clear(): Promise<void>
 }
@@ -260,8 +262,7 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
       const to = Math.max(from, prepare(end(), until))
       const puts: Array<[string, unknown]> = []
       if (to > from) {
-        const chunk = { first: from, times: times.slice(from - base, to - base), lines: lines.slice(from - base, to - base) }
-        const entry = chunkEntry(id, chunk)
+        const entry = chunkEntry(id, from, times.slice(from - base, to - base), lines.slice(from - base, to - base))
         puts.push(entry)
         chunks.push({ key: entry[0], end: to })
         persistedEnd = to
@@ -313,7 +314,8 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
     acknowledge: (batch) => settle(batch, events.acknowledged),
     drop: (batch) => settle(batch, events.dropped),
 
-    renumber() {
+    appSessionGone() {
+      record.appSessionId = undefined
       for (const batch of sealed) batch.attempted = false
       return reindex(0, 0)
     },
@@ -340,10 +342,6 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
     setAppSession(appSessionId) {
       record.appSessionId = appSessionId
       return saveRecord()
-    },
-
-    forgetAppSession() {
-      record.appSessionId = undefined
     },
 
     clear() {

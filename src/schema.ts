@@ -74,8 +74,11 @@ export const instanceEntry = ({ dropped, ...rest }: InstanceRecord): [string, St
 
 const readInstance = ({ mark, ...rest }: StoredInstance): InstanceRecord => ({ ...rest, dropped: mark && { count: mark.n, time: mark.t } })
 
-/** A chunk as a store entry. */
-export const chunkEntry = (id: string, { first, times, lines }: Chunk): [string, StoredChunk] => [chunkKey(id, first), { s: first, t: times, l: lines }]
+/** A chunk as a store entry: entries from sequence number `first` on, their times and lines. */
+export const chunkEntry = (id: string, first: number, times: number[], lines: string[]): [string, StoredChunk] => [
+  chunkKey(id, first),
+  { s: first, t: times, l: lines },
+]
 
 /** A sealed batch as a store entry: the body exactly as sent. */
 export const batchEntry = (id: string, { index, body, count, bytes }: Batch): [string, StoredBatch] => [

@@ -85,13 +85,14 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
 }
 
 /** What the app session needs of the outbox: the record it registers, and where its id is kept. */
-export type SessionOwner = Pick<Outbox, 'record' | 'setAppSession' | 'forgetAppSession'>
+export type SessionOwner = Pick<Outbox, 'record' | 'setAppSession'>
 
 /**
  * The app session of one instance: registered on first need, once (a
- * refusal is final), its id kept in the instance record by the outbox.
+ * refusal is final), its id kept in the instance record by the outbox
+ * (which forgets it when the server did, so the next need registers anew).
  */
-export function createAppSession(client: Client, owner: SessionOwner): { get(): Promise<string>; forget(): void } {
+export function createAppSession(client: Client, owner: SessionOwner): { get(): Promise<string> } {
   let registering: Promise<string> | undefined
   return {
     get() {
@@ -103,6 +104,5 @@ export function createAppSession(client: Client, owner: SessionOwner): { get(): 
         return id
       }))
     },
-    forget: owner.forgetAppSession,
   }
 }

@@ -262,15 +262,17 @@ describe('outbox', () => {
     })
   })
 
-  describe('renumber', () => {
-    it('gives the sealed batches indexes from 0, same data, and stores them so', async () => {
+  describe('appSessionGone', () => {
+    it('forgets the app session id and gives the sealed batches indexes from 0, same data, and stores them so', async () => {
       const { outbox, store } = setup({ maxBatchEntries: 2 })
+      await outbox.setAppSession('as-1')
+      expect((await store.read<InstanceRecord>(recordKey('a')))[0][1].appSessionId).toBe('as-1')
       for (let i = 0; i < 8; i++) outbox.push(T0 + i, line(i))
       const batches = [0, 1, 2, 3].map(() => outbox.seal()!.batch)
       batches.forEach(outbox.markSent)
       await outbox.acknowledge(batches[0])
       const data = outbox.sealed.map((b) => parse(b.body).data)
-      await outbox.renumber()
+      await outbox.appSessionGone()
       expect(outbox.sealed.map((b) => b.index)).toEqual([0, 1, 2])
       expect(outbox.sealed.map((b) => parse(b.body).index)).toEqual([0, 1, 2])
       expect(outbox.sealed.map((b) => parse(b.body).data)).toEqual(data)
@@ -279,7 +281,8 @@ describe('outbox', () => {
       expect(outbox.record.nextIndex).toBe(3)
       const stored = await store.read<{ i: number; b: string }>('b:a:')
       expect(stored.map(([key, v]) => [key, v.i, v.b])).toEqual(outbox.sealed.map((b) => [`b:a:000000000${b.index}`, b.index, b.body]))
-      expect((await store.read<InstanceRecord>(recordKey('a')))[0][1].nextIndex).toBe(3)
+      expect((await store.read<InstanceRecord>(recordKey('a')))[0][1]).toMatchObject({ nextIndex: 3, appSessionId: undefined })
+      expect(outbox.record.appSessionId).toBeUndefined()
       outbox.push(T0 + 9, line(9))
       expect(outbox.seal()!.batch.index).toBe(3)
     })

@@ -256,7 +256,6 @@ function owner(rec: InstanceRecord, save: () => Promise<void> = async () => {}) 
       rec.appSessionId = id
       return save()
     },
-    forgetAppSession: () => void (rec.appSessionId = undefined),
   }
 }
 
@@ -285,14 +284,14 @@ describe('createAppSession', () => {
     expect(fetch).not.toHaveBeenCalled()
   })
 
-  it('registers anew after forget()', async () => {
+  it('registers anew once the record has no id (the outbox forgot it)', async () => {
     const { fetch } = stubFetch({ status: 201, body: '{"id":"as-1"}' }, { status: 201, body: '{"id":"as-2"}' })
     const { client } = setup()
     const rec = record()
     const session = createAppSession(client, owner(rec))
     track(session.get())
     await settle()
-    session.forget()
+    rec.appSessionId = undefined // what outbox.appSessionGone() does
     expect(rec.appSessionId).toBeUndefined()
     const again = track(session.get())
     await settle()
