@@ -40,18 +40,15 @@ export interface Client {
 }
 
 export function createClient({ retry, config, signal }: ClientOptions): Client {
-  const options = (headers?: Headers, keepalive?: boolean) => ({
-    headers: { ...config.headers(), ...headers },
-    credentials: config.credentials,
-    signal: keepalive ? undefined : signal,
-    keepalive,
-  })
-
   async function request(path: string, body?: string, headers?: Headers): Promise<Answer> {
     return retry(async () => {
       let answer: Answer
       try {
-        answer = await post(config.apiUrl + path, body, options(headers))
+        answer = await post(config.apiUrl + path, body, {
+          headers: { ...config.headers(), ...headers },
+          credentials: config.credentials,
+          signal,
+        })
       } catch (error) {
         // No answer at all: offline, DNS, CORS, reset. Never a reason to give up.
         if (signal.aborted) throw error
@@ -64,7 +61,7 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
 
   return {
     request,
-    keepalive: (path, body) => post(config.apiUrl + path, body, options(undefined, true)),
+    keepalive: (path, body) => post(config.apiUrl + path, body, { headers: config.headers(), credentials: config.credentials, keepalive: true }),
 
     async register(record) {
       const body = JSON.stringify({ started: record.started, url: record.url, channel: record.channel })
