@@ -165,8 +165,8 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
 
   function dropHead(): void {
     const i = record.head - base
-    record.dropped ??= { count: 0, time: times[i] }
-    record.dropped.count++
+    record.mark ??= { n: 0, t: times[i] }
+    record.mark.n++
     storedBytes -= lines[i].length
     lines[i] = ''
     record.head++
@@ -220,16 +220,16 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
 
   /** The next batch's entries [from, to), its drop notice, data bytes and time; undefined when there is nothing to seal. */
   function cut() {
-    const { dropped } = record
-    if (record.head >= end() && !dropped) return
+    const { mark } = record
+    if (record.head >= end() && !mark) return
     // A batch holds at most maxBatchEntries: sizes beyond that are not needed yet.
     prepare(record.head + limits.maxBatchEntries + 1)
-    const notice = dropped && events.notice(dropped.time, dropped.count)
+    const notice = mark && events.notice(mark.t, mark.n)
     let dataBytes = notice ? jsonStringBytes(notice) : 0
     const from = record.head - base
     const to = cutBatch(sizes, from, lines.length, limits.maxBatchBytes, limits.maxBatchEntries, dataBytes)
     for (let i = from; i < to; i++) dataBytes += sizes[i]
-    return { from, to, notice, dataBytes, time: dropped ? dropped.time : times[from] }
+    return { from, to, notice, dataBytes, time: mark ? mark.t : times[from] }
   }
 
   return {
@@ -239,7 +239,7 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
       return end() - record.head
     },
     get oldest() {
-      return record.head < end() ? times[record.head - base] : record.dropped?.time
+      return record.head < end() ? times[record.head - base] : record.mark?.t
     },
 
     push(time, line) {
@@ -296,7 +296,7 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
       storedBytes += batch.body.length
       sealed.push(batch)
       record.nextIndex++
-      record.dropped = undefined
+      record.mark = undefined
       record.head = base + to
       const newlyStored = Math.max(0, record.head - persistedEnd)
       persistedEnd = Math.max(persistedEnd, record.head)

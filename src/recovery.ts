@@ -40,7 +40,7 @@ export async function recoverOrphans({ store, config, client, signal, ownId, not
     if (signal.aborted) return
     if (candidate.clientId !== config.clientId || candidate.id === ownId) continue
     await ifLockFree(lockName(candidate.id), async () => {
-      const [record] = await loadInstances(store, candidate.id)
+      const record = (await loadInstances(store)).find((r) => r.id === candidate.id)
       if (!record) return
       const quiet = () => {}
       const outbox = createOutbox({

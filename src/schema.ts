@@ -28,7 +28,15 @@ export interface InstanceRecord {
   /** Sequence number of the first entry not yet in a batch. */
   head: number
   /** Entries dropped just before `head` and not yet reported in a batch. */
-  dropped?: { count: number; time: number }
+  mark?: DropMark
+}
+
+/** Stored as it is (the short names are the stored ones): how many entries were dropped, from when. */
+export interface DropMark {
+  /** How many. */
+  n: number
+  /** Time of the first. */
+  t: number
 }
 
 /** A run of entries written in one transaction. */
@@ -45,7 +53,6 @@ export interface StoredParts {
   batches: Batch[]
 }
 
-type StoredInstance = Omit<InstanceRecord, 'dropped'> & { mark?: { n: number; t: number } }
 interface StoredChunk {
   s: number
   t: number[]
@@ -66,13 +73,8 @@ const batchPrefix = (id: string) => `b:${id}:`
 export const chunkKey = (id: string, first: number) => chunkPrefix(id) + pad(first)
 export const batchKey = (id: string, index: number) => batchPrefix(id) + pad(index)
 
-/** The record as a store entry. */
-export const instanceEntry = ({ dropped, ...rest }: InstanceRecord): [string, StoredInstance] => [
-  recordKey(rest.id),
-  { ...rest, mark: dropped && { n: dropped.count, t: dropped.time } },
-]
-
-const readInstance = ({ mark, ...rest }: StoredInstance): InstanceRecord => ({ ...rest, dropped: mark && { count: mark.n, time: mark.t } })
+/** The record as a store entry: a copy, as it is now. */
+export const instanceEntry = (record: InstanceRecord): [string, InstanceRecord] => [recordKey(record.id), { ...record }]
 
 /** A chunk as a store entry: entries from sequence number `first` on, their times and lines. */
 export const chunkEntry = (id: string, first: number, times: number[], lines: string[]): [string, StoredChunk] => [
@@ -86,10 +88,9 @@ export const batchEntry = (id: string, { index, body, count, bytes }: Batch): [s
   { i: index, b: body, n: count, y: bytes },
 ]
 
-/** Every instance record in the store (`id` given: that one's, if it is still there). */
-export async function loadInstances(store: Store, id = ''): Promise<InstanceRecord[]> {
-  const found = await store.read<StoredInstance>(recordKey(id))
-  return found.filter(([key]) => !id || key === recordKey(id)).map(([, stored]) => readInstance(stored))
+/** Every instance record in the store. */
+export async function loadInstances(store: Store): Promise<InstanceRecord[]> {
+  return (await store.read<InstanceRecord>(INSTANCE_PREFIX)).map(([, record]) => record)
 }
 
 /** Reads what one instance left in the store, for recovery. */

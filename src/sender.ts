@@ -145,7 +145,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
       sendKeepalive(appSessionId, batch)
     }
     // A pending drop notice means the head moved since the last write: recovery might cut differently.
-    while (!outbox.record.dropped) {
+    while (!outbox.record.mark) {
       const { bytes } = outbox.peek()
       if (!bytes || bytes > budget) return
       budget -= bytes
