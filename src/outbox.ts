@@ -24,10 +24,11 @@ export interface OutboxLimits {
   maxStoredBytes: number
 }
 
+/** What the outbox tells its owner: counts for `stats()` (recovery keeps none), and the drop notice line. */
 export interface OutboxEvents {
-  persisted(count: number): void
-  dropped(count: number): void
-  acknowledged(count: number): void
+  persisted?(count: number): void
+  dropped?(count: number): void
+  acknowledged?(count: number): void
   /** The line that stands where `count` dropped entries were. */
   notice(time: number, count: number): string
 }
@@ -99,7 +100,7 @@ export interface Outbox {
 }
 
 /** Opens an outbox. */
-export function createOutbox({ record, store, limits, events, writeGate = Promise.resolve(), restored }: OutboxOptions): Outbox {
+export function createOutbox({ record, store, limits, events, writeGate, restored }: OutboxOptions): Outbox {
   const id = record.id
   // Entries from sequence number `base` on; [head, end) are not yet sealed.
   let base = record.head
@@ -112,7 +113,7 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
   let storedBytes = 0
   let chunks: Array<{ key: string; end: number }> = []
   const sealed: Sealed[] = []
-  let writes: Promise<unknown> = writeGate
+  let writes = Promise.resolve(writeGate)
 
   const write = (puts: Array<[string, unknown]>, deletes: string[]) => {
     const done = writes.then(() => store.write(puts, deletes))
@@ -173,7 +174,7 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
     persistedEnd = Math.max(persistedEnd, record.head)
     prepared = Math.max(prepared, record.head)
     recordDirty = true
-    events.dropped(1)
+    events.dropped?.(1)
   }
 
   /** Forgets entries that are sealed or dropped, once they are a good part of the arrays. */
@@ -209,12 +210,12 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
   }
 
   /** Removes a settled batch, counting its entries with `count`. */
-  function settle(batch: SealedBatch, count: (n: number) => void): Promise<void> {
+  function settle(batch: SealedBatch, count?: (n: number) => void): Promise<void> {
     const at = sealed.indexOf(batch)
     if (at < 0) return writes.then(() => {})
     sealed.splice(at, 1)
     storedBytes -= batch.body.length
-    count(batch.count)
+    count?.(batch.count)
     return write([], [batchKey(id, batch.index)])
   }
 
@@ -272,7 +273,7 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
       compact()
       const deletes = spentChunks()
       if (!puts.length && !deletes.length) return writes.then(() => {})
-      return write(puts, deletes).then(() => events.persisted(to - from))
+      return write(puts, deletes).then(() => events.persisted?.(to - from))
     },
 
     peek() {
@@ -302,7 +303,7 @@ export function createOutbox({ record, store, limits, events, writeGate = Promis
       persistedEnd = Math.max(persistedEnd, record.head)
       recordDirty = false
       compact()
-      const written = write([batchEntry(id, batch), instanceEntry(record)], spentChunks()).then(() => events.persisted(newlyStored))
+      const written = write([batchEntry(id, batch), instanceEntry(record)], spentChunks()).then(() => events.persisted?.(newlyStored))
       batch.written = written
       return { batch, written }
     },

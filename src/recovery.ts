@@ -42,12 +42,11 @@ export async function recoverOrphans({ store, config, client, signal, ownId, not
     await ifLockFree(lockName(candidate.id), async () => {
       const record = (await loadInstances(store)).find((r) => r.id === candidate.id)
       if (!record) return
-      const quiet = () => {}
       const outbox = createOutbox({
         record,
         store,
         limits: config,
-        events: { persisted: quiet, dropped: quiet, acknowledged: quiet, notice },
+        events: { notice },
         restored: await loadOutboxParts(store, record.id),
       })
       const sender = createSender({ outbox, client, config, signal })
