@@ -154,15 +154,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
     }
   }
 
-  /** The page may go now: the sender sends what fits, then stores the rest at once. */
-  function exit(): void {
-    clearTimeout(persistTimer)
-    persistTimer = undefined
-    sender.exit()
-  }
-
   const stops: Array<() => void> = [
-    watchPage({ onExit: safe(exit), onResume: safe(() => void sender.kick()) }),
+    // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
+    watchPage({ onExit: safe(sender.exit), onResume: safe(() => void sender.kick()) }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]

@@ -329,7 +329,8 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
       if (all.length < 2) return false
       const notices = all.length - batch.count
       const half = Math.ceil(all.length / 2)
-      const bytesOf = (part: string[]) => part.reduce((sum, line) => sum + jsonStringBytes(line), 0)
+      // Escaping works char by char, and every line ends in `\n`: the whole costs what its lines do.
+      const bytesOf = (part: string[]) => jsonStringBytes(part.join(''))
       const first = sealBatch(batch.index, time, all.slice(0, half), half - notices, bytesOf(all.slice(0, half)))
       // The second half's own first time is not kept; it carries the batch's time.
       // Both halves start under the batch's index (and key); reindex numbers them and what follows.
