@@ -122,15 +122,14 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
   }
   const saveRecord = () => write([instanceEntry(record)], [])
 
-  for (const chunk of restored?.chunks ?? []) {
-    const skip = Math.max(0, record.head - chunk.first)
-    for (let i = skip; i < chunk.lines.length; i++) {
-      times.push(chunk.times[i])
-      lines.push(chunk.lines[i])
-      storedBytes += chunk.lines[i].length
+  for (const { first, times: chunkTimes, lines: chunkLines } of restored?.chunks ?? []) {
+    for (let i = Math.max(0, record.head - first); i < chunkLines.length; i++) {
+      times.push(chunkTimes[i])
+      lines.push(chunkLines[i])
+      storedBytes += chunkLines[i].length
     }
-    const end = chunk.first + chunk.lines.length
-    chunks.push({ key: chunkKey(id, chunk.first), end })
+    const end = first + chunkLines.length
+    chunks.push({ key: chunkKey(id, first), end })
     persistedEnd = Math.max(persistedEnd, end)
   }
   for (const batch of restored?.batches ?? []) {
@@ -148,8 +147,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
   function prepare(upTo: number, until = Infinity): number {
     const stop = Math.min(upTo, end()) - base
     let i = prepared - base
-    for (let n = 1; i < stop; i++, n++) {
-      if (n % ENTRIES_PER_CLOCK_READ == 0 && performance.now() > until) break
+    while (i < stop) {
       let line = lines[i]
       let size = jsonStringBytes(line)
       // Escaping can grow a line past the limit that its length respected.
@@ -160,6 +158,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
       storedBytes += line.length - lines[i].length
       lines[i] = line
       sizes[i] = size
+      if (++i % ENTRIES_PER_CLOCK_READ == 0 && performance.now() > until) break
     }
     return (prepared = Math.max(prepared, i + base))
   }

@@ -45,7 +45,7 @@ export interface Sender {
  * The app session is the outbox record's: registered on first need.
  */
 export function createSender({ outbox, client, config, signal }: SenderOptions): Sender {
-  const session = createAppSession(client, outbox)
+  const appSession = createAppSession(client, outbox)
   let running: Promise<void> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   // Set when delivery failed for good (e.g. registration refused): no more timers, no busy loop.
@@ -72,7 +72,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
 
   async function run(): Promise<void> {
     while (!signal.aborted) {
-      const appSessionId = await session.get()
+      const appSessionId = await appSession()
       const batch = outbox.sealed[0] ?? (due() ? outbox.seal()?.batch : undefined)
       if (!batch) return
       const status = await send(appSessionId, batch)
@@ -154,7 +154,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
   }
 
   return {
-    appSession: session.get,
+    appSession,
     kick,
     sendNow,
     async drain() {

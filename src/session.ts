@@ -89,17 +89,15 @@ export type SessionOwner = Pick<Outbox, 'record' | 'setAppSession'>
  * refusal is final), its id kept in the instance record by the outbox
  * (which forgets it when the server did, so the next need registers anew).
  */
-export function createAppSession(client: Client, owner: SessionOwner): { get(): Promise<string> } {
+export function createAppSession(client: Client, owner: SessionOwner): () => Promise<string> {
   let registering: Promise<string> | undefined
-  return {
-    get() {
-      const known = owner.record.appSessionId
-      if (known) return Promise.resolve(known)
-      return (registering ??= client.register(owner.record).then((id) => {
-        registering = undefined
-        void owner.setAppSession(id)
-        return id
-      }))
-    },
+  return () => {
+    const known = owner.record.appSessionId
+    if (known) return Promise.resolve(known)
+    return (registering ??= client.register(owner.record).then((id) => {
+      registering = undefined
+      void owner.setAppSession(id)
+      return id
+    }))
   }
 }
