@@ -122,7 +122,8 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
   }
   const saveRecord = () => write([instanceEntry(record)], [])
 
-  for (const { first, times: chunkTimes, lines: chunkLines } of restored?.chunks ?? []) {
+  // Stored names (see schema.ts), read in this one place.
+  for (const { s: first, t: chunkTimes, l: chunkLines } of restored?.chunks ?? []) {
     for (let i = Math.max(0, record.head - first); i < chunkLines.length; i++) {
       times.push(chunkTimes[i])
       lines.push(chunkLines[i])

@@ -2,10 +2,14 @@ import type { Store } from './store'
 import type { Batch } from './batcher'
 
 /**
- * What one instance keeps in storage, and the one place that knows how it is
- * stored. Pages in the field wrote these shapes, so they never change: the
- * stored field names are short (`{s,t,l}`, `{i,b,n,y}`, `mark: {n,t}`) and
- * appear only here; the rest of the code sees the readable shapes below.
+ * What one instance keeps in storage: keys and record shapes, defined here
+ * only. Pages in the field wrote these shapes, so they never change, and
+ * their short field names (`{s,t,l}`, `{i,b,n,y}`, `mark: {n,t}`) stay: each
+ * is documented below. Batches are read back into their readable shape here;
+ * a chunk's fields are read in one place (the outbox's restore) and a drop
+ * mark's in the outbox's drop and cut. Decoding those too cost more bytes than
+ * it was worth; a pinned property-name map in the minifier must leave these
+ * names alone.
  *
  * Keys: `i:{id}` the instance record, `c:{id}:{first}` a chunk of entries,
  * `b:{id}:{index}` a sealed batch; numbers padded to 10 digits, so key order
@@ -39,25 +43,22 @@ export interface DropMark {
   t: number
 }
 
-/** A run of entries written in one transaction. */
-export interface Chunk {
+/** A run of entries written in one transaction, as stored. */
+export interface StoredChunk {
   /** Sequence number of its first entry. */
-  first: number
-  times: number[]
-  lines: string[]
+  s: number
+  /** Their times. */
+  t: number[]
+  /** Their lines. */
+  l: string[]
 }
 
 /** What one instance left in the store: its chunks and sealed batches, in key order. */
 export interface StoredParts {
-  chunks: Chunk[]
+  chunks: StoredChunk[]
   batches: Batch[]
 }
 
-interface StoredChunk {
-  s: number
-  t: number[]
-  l: string[]
-}
 interface StoredBatch {
   i: number
   b: string
@@ -97,7 +98,7 @@ export async function loadInstances(store: Store): Promise<InstanceRecord[]> {
 export async function loadOutboxParts(store: Store, id: string): Promise<StoredParts> {
   const [chunks, batches] = await Promise.all([store.read<StoredChunk>(chunkPrefix(id)), store.read<StoredBatch>(batchPrefix(id))])
   return {
-    chunks: chunks.map(([, c]) => ({ first: c.s, times: c.t, lines: c.l })),
+    chunks: chunks.map(([, chunk]) => chunk),
     batches: batches.map(([, b]) => ({ index: b.i, body: b.b, count: b.n, bytes: b.y })),
   }
 }

@@ -196,7 +196,7 @@ describe('outbox', () => {
     expect(stored).not.toHaveProperty('dropped')
     // And reads them back readable.
     expect((await loadInstances(store))[0].mark).toEqual({ n: 8, t: T0 })
-    expect((await loadOutboxParts(store, 'a')).chunks[0]).toMatchObject({ first: 8 })
+    expect((await loadOutboxParts(store, 'a')).chunks[0]).toMatchObject({ s: 8 })
   })
 
   describe('storage bound', () => {
