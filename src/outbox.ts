@@ -244,9 +244,10 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     },
 
     push(time, line) {
-      // V8 builds a formatted line as a tree of its pieces, several times its
-      // size; reading one character makes it one flat string before it is kept.
-      line.charCodeAt(0)
+      // A line ends in `\n` (every cut relies on it). Reading its last character
+      // also makes it one flat string before it is kept: V8 builds a formatted
+      // line as a tree of its pieces, several times its size.
+      if (line.charCodeAt(line.length - 1) != 10) line += '\n'
       times.push(time)
       lines.push(line)
       storedBytes += line.length
@@ -279,8 +280,9 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     peek() {
       const next = cut()
       // Full: it stopped at a limit before running out of entries, or holds the most a batch may.
-      const full = !!next && (next.to < lines.length || next.to - next.from >= limits.maxBatchEntries)
-      return next ? { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full } : { bytes: 0, full }
+      if (!next) return { bytes: 0, full: false }
+      const full = next.to < lines.length || next.to - next.from >= limits.maxBatchEntries
+      return { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full }
     },
 
     seal() {

@@ -80,7 +80,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
         await outbox.acknowledge(batch)
       } else if (status === 404) {
         // The app session is gone: a new one gets every unacknowledged batch, renumbered from 0.
-        warnOnce(`app session ${appSessionId} gone (HTTP 404); registering anew`)
+        warnOnce(`app session ${appSessionId} gone (HTTP 404)`)
         await outbox.appSessionGone()
       } else if (status === 413 && outbox.split(batch)) {
         // Rejected whole, so no byte of it was accepted: safe to re-cut (see README, "Permanent errors").

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createOutbox, type OutboxLimits } from '../../src/outbox'
 import { loadInstances, loadOutboxParts, recordKey, type InstanceRecord, type StoredParts } from '../../src/schema'
 import { createMemoryStore, type Store } from '../../src/store'
@@ -52,14 +52,20 @@ describe('outbox', () => {
   it('persist(until) prepares and writes only until the deadline, and the rest on the next call', async () => {
     const { outbox, store, counts } = setup()
     for (let i = 0; i < 1000; i++) outbox.push(T0 + i, line(i))
-    await outbox.persist(performance.now() - 1) // past already: the first clock reading stops it
-    expect(counts.persisted).toBeGreaterThan(0)
-    expect(counts.persisted).toBeLessThan(100)
-    expect(outbox.unpersisted).toBe(1000 - counts.persisted)
-    await outbox.persist(performance.now() + 60_000)
+    let now = 0
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => ++now)
+    // The clock is read every 64 entries; the fourth reading (4) is past the deadline.
+    await outbox.persist(3.5)
+    expect(counts.persisted).toBe(4 * 64)
+    expect(outbox.unpersisted).toBe(1000 - 4 * 64)
+    // Past its deadline before it starts, a slice still makes progress.
+    await outbox.persist(0)
+    expect(counts.persisted).toBe(5 * 64)
+    clock.mockRestore()
+    await outbox.persist()
     expect(counts.persisted).toBe(1000)
     const chunks = await store.read<{ s: number; l: string[] }>('c:a:')
-    expect(chunks.map(([, c]) => c.s)).toEqual([0, chunks[0][1].l.length])
+    expect(chunks.map(([, c]) => c.s)).toEqual([0, 256, 320])
     expect(chunks.flatMap(([, c]) => c.l)).toEqual(Array.from({ length: 1000 }, (_, i) => line(i)))
   })
 
