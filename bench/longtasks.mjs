@@ -5,6 +5,11 @@
 //   node bench/longtasks.mjs [--bundle dist/horn-logger.min.js] [--rate 4] [--entries 100000]
 //
 // Prints one JSON line per run. Uses the bench's servers and page.
+//
+// Long tasks come two ways: the page's PerformanceObserver (wall time: on a
+// busy machine, time the OS gave to other processes counts too) and a CDP
+// trace's per-task thread time × the throttling rate (what the task would
+// take on its own on a CPU that much slower).
 import { chromium } from 'playwright-core'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,6 +43,10 @@ try {
   await page.waitForTimeout(300)
   const cdp = await context.newCDPSession(page)
   await cdp.send('Emulation.setCPUThrottlingRate', { rate })
+  /** @type {any[]} */
+  const trace = []
+  cdp.on('Tracing.dataCollected', ({ value }) => trace.push(...value))
+  await cdp.send('Tracing.start', { categories: 'toplevel,blink.user_timing', transferMode: 'ReportEvents' })
   const heap0 = (await cdp.send('Runtime.getHeapUsage')).usedSize
   let peakHeap = heap0
   let polling = true
@@ -55,6 +64,7 @@ try {
       setTimeout(() => {
         const t0 = performance.now()
         bench.run(n, 0)
+        performance.mark('burst-end')
         done({ t0, t1: performance.now() })
       }),
     )
@@ -65,6 +75,15 @@ try {
   }, entries)
   polling = false
   await poll
+  const traced = new Promise((done) => cdp.once('Tracing.tracingComplete', done))
+  await cdp.send('Tracing.end')
+  await traced
+  const mark = trace.find((e) => e.name === 'burst-end')
+  const main = new Set(trace.filter((e) => e.ph === 'M' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`))
+  const tasksAfter = trace.filter(
+    (e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`) && mark && e.ts > mark.ts,
+  )
+  const longestCpuMs = tasksAfter.reduce((m, e) => Math.max(m, (e.tdur ?? 0) / 1000), 0)
   const after = r.longtasks.filter((t) => t.start >= r.t1 - 1)
   const loopTask = r.longtasks.find((t) => t.start <= r.t0 && t.start + t.duration >= r.t1 - 1)
   const round = (x) => Math.round(x * 10) / 10
@@ -76,6 +95,8 @@ try {
       loopTaskExtraMs: loopTask ? round(loopTask.duration - (r.t1 - r.t0)) : null,
       longestTaskAfterLoopMs: round(after.reduce((m, t) => Math.max(m, t.duration), 0)),
       longTasksAfterLoop: after.map((t) => round(t.duration)),
+      longestTaskAfterLoopCpuMs: round(longestCpuMs),
+      longestTaskAfterLoopCpuTimesRateMs: round(longestCpuMs * rate),
       peakHeapMB: round(peakHeap / 2 ** 20),
       heapBeforeMB: round(heap0 / 2 ** 20),
       flushed: r.ok,
