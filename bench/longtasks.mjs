@@ -7,9 +7,8 @@
 // Prints one JSON line per run. Uses the bench's servers and page.
 //
 // Long tasks come two ways: the page's PerformanceObserver (wall time: on a
-// busy machine, time the OS gave to other processes counts too) and a CDP
-// trace's per-task thread time × the throttling rate (what the task would
-// take on its own on a CPU that much slower).
+// busy machine, time the OS gave to other processes counts too) and the
+// longest task's thread time in a CDP trace (free of other processes' load).
 import { chromium } from 'playwright-core'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -96,7 +95,6 @@ try {
       longestTaskAfterLoopMs: round(after.reduce((m, t) => Math.max(m, t.duration), 0)),
       longTasksAfterLoop: after.map((t) => round(t.duration)),
       longestTaskAfterLoopCpuMs: round(longestCpuMs),
-      longestTaskAfterLoopCpuTimesRateMs: round(longestCpuMs * rate),
       peakHeapMB: round(peakHeap / 2 ** 20),
       heapBeforeMB: round(heap0 / 2 ** 20),
       flushed: r.ok,
