@@ -174,7 +174,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     const target = counts.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
-    const sent = sender.sendNow()
+    const hurry = sender.sendNow()
     try {
       tick()
       return await new Promise<boolean>((resolve) => {
@@ -188,7 +188,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
         })
       })
     } finally {
-      sent()
+      hurry() // done: back to the flush interval
     }
   }
 

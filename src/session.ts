@@ -39,6 +39,7 @@ export interface Client {
   linkUser(appSessionId: string, headers: Headers | undefined): Promise<void>
 }
 
+/** The agent's one client: every request of the agent goes through it (and `post`). */
 export function createClient({ retry, config, signal }: ClientOptions): Client {
   async function request(path: string, body?: string, headers?: Headers): Promise<Answer> {
     return retry(async () => {
