@@ -1,24 +1,22 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
-import { KEEPALIVE_BUDGET_BYTES, LEVELS, resolveConfig } from './config'
+import { LEVELS, resolveConfig } from './config'
 import { redactUrls } from './redact'
 import { createStoreFor } from './store'
-import { createOutbox, type InstanceRecord, type SealedBatch } from './outbox'
+import { createOutbox } from './outbox'
 import { createRetry } from './retry'
 import { createSender } from './sender'
-import { linkUser as postLinkUser, logsPath } from './session'
+import { createClient } from './session'
 import { recoverOrphans } from './recovery'
 import { watchPage } from './lifecycle'
 import { captureConsole, captureErrors } from './capture'
 import { createEntries, type Context } from './entry'
 import { pageInfo } from './pageInfo'
-import { delivered, post } from './transport'
+import { sliceEnd } from './lib/slice'
 import { holdLock, lockName } from './lib/locks'
 import { safe, warnOnce } from './lib/console'
 
 /** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
 const PERSIST_DELAY_MS = 100
-/** Most entries one persist task writes (a few ms of work): a burst is stored in short tasks, not one long one. */
-const PERSIST_CHUNK_ENTRIES = 4000
 /** `flush()` without a timeout gives up after this. */
 const DEFAULT_FLUSH_TIMEOUT_MS = 10_000
 /** `close()` waits this long for delivery; what is left stays stored for the next load. */
@@ -83,19 +81,11 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const signal = abort.signal
   const counts = noStats()
   const retry = createRetry({ signal, onRetry: () => counts.retries++ })
+  const client = createClient({ retry, config, signal })
   const store = createStoreFor(config.storage)
-  const record: InstanceRecord = {
-    id: newId(),
-    clientId: config.clientId,
-    started: Date.now(),
-    // Magic links and OAuth redirects put secrets in the query and fragment.
-    url: typeof location == 'object' ? redactUrls(location.href, config.redact) : '',
-    channel: config.channel,
-    nextIndex: 0,
-    head: 0,
-  }
+  const id = newId()
   // Held for this instance's life: while it is, no other tab adopts its entries.
-  const lock = holdLock(lockName(record.id))
+  const lock = holdLock(lockName(id))
   const waiters: Array<{ target: number; done: () => void }> = []
   const settled = () => {
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -104,11 +94,20 @@ function startAgent(userConfig: LoggerConfig): Agent {
   }
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
-  const outbox = createOutbox(
-    record,
+  const outbox = createOutbox({
+    record: {
+      id,
+      clientId: config.clientId,
+      started: Date.now(),
+      // Magic links and OAuth redirects put secrets in the query and fragment.
+      url: typeof location == 'object' ? redactUrls(location.href, config.redact) : '',
+      channel: config.channel,
+      nextIndex: 0,
+      head: 0,
+    },
     store,
-    config,
-    {
+    limits: config,
+    events: {
       persisted: (n) => (counts.persisted += n),
       dropped: (n) => {
         counts.dropped += n
@@ -120,10 +119,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
       },
       notice,
     },
-    lock.acquired,
-  )
-  let urgent = 0
-  const sender = createSender({ outbox, config, retry, signal, urgent: () => urgent > 0 })
+    writeGate: lock.acquired,
+  })
+  const sender = createSender({ outbox, client, config, signal })
   // Registration starts now. A refusal rejects `ready`; handled here, so nobody listening is no unhandled rejection.
   const ready = sender.appSession()
   ready.catch(() => {})
@@ -132,7 +130,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const tick = () => {
     clearTimeout(persistTimer)
     persistTimer = undefined
-    void outbox.persist(PERSIST_CHUNK_ENTRIES)
+    void outbox.persist(sliceEnd())
     // More waiting: go on in the next task, leaving the page room in between.
     if (outbox.unpersisted) persistTimer = setTimeout(tick)
     void sender.kick()
@@ -146,65 +144,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
   // The first line of the app session; it goes through `beforeSend` like any other.
   if (config.logPageInfo) safe(() => entries.add('info', 'page info', pageInfo(config.release, config.environment)))()
 
-  let keepaliveBytes = 0
-  /** A copy of a sealed batch that may outlive the page. Its answer settles it like any other. */
-  function sendKeepalive(appSessionId: string, batch: SealedBatch): void {
-    batch.keepalive = batch.attempted = true
-    keepaliveBytes += batch.bytes
-    post(config.apiUrl + logsPath(appSessionId), batch.body, {
-      headers: config.headers(),
-      credentials: config.credentials,
-      timeout: config.requestTimeout,
-      keepalive: true,
-    })
-      .then((answer) => {
-        if (delivered(answer.status)) void outbox.settle(batch)
-      })
-      .catch(() => {})
-      .finally(() => {
-        keepaliveBytes -= batch.bytes
-        batch.keepalive = false
-      })
-  }
-
-  /**
-   * The page may go now: send what fits in the keepalive budget (shared by
-   * every keepalive request in flight, so ours are counted), then store what
-   * is buffered. Sends come first: a browser may end this handler after a
-   * millisecond (Firefox did when automation closed a tab). Batches sealed
-   * here go out before their write completes: there may be no later moment.
-   * That is safe because a cut depends only on the entries (see `cutBatch`):
-   * if the write is lost, the next load cuts the same batch from the stored
-   * entries, or a prefix of it when the newest entries were not stored
-   * either, and the server keeps the first body.
-   */
-  function exit(): void {
-    // Everything at once: there may be no next task.
-    clearTimeout(persistTimer)
-    persistTimer = undefined
-    if (record.appSessionId) sendWhatFits(record.appSessionId)
-    void outbox.persist()
-  }
-
-  function sendWhatFits(appSessionId: string): void {
-    let budget = KEEPALIVE_BUDGET_BYTES - keepaliveBytes
-    for (const batch of outbox.sealed) {
-      if (batch.keepalive) continue
-      if (batch.bytes > budget) return
-      budget -= batch.bytes
-      sendKeepalive(appSessionId, batch)
-    }
-    // A pending drop notice means the head moved since the last write: recovery might cut differently.
-    while (!record.mark) {
-      const { bytes } = outbox.peek()
-      if (!bytes || bytes > budget) return
-      budget -= bytes
-      sendKeepalive(appSessionId, outbox.seal()!.batch)
-    }
-  }
-
   const stops: Array<() => void> = [
-    watchPage({ onExit: safe(exit), onResume: safe(() => void sender.kick()) }),
+    // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
+    watchPage({ onExit: safe(sender.exit), onResume: safe(() => void sender.kick()) }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
@@ -213,7 +155,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   void sender.kick()
   void lock.acquired.then(() =>
-    recoverOrphans({ store, config, retry, signal, ownId: record.id, notice }).catch((error) => {
+    recoverOrphans({ store, config, client, signal, ownId: id, notice }).catch((error) => {
       if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
     }),
   )
@@ -222,7 +164,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     const target = entries.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
-    urgent++
+    const hurry = sender.sendNow()
     try {
       tick()
       return await new Promise<boolean>((resolve) => {
@@ -236,7 +178,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
         })
       })
     } finally {
-      urgent--
+      hurry() // done: back to the flush interval
     }
   }
 
@@ -258,12 +200,12 @@ function startAgent(userConfig: LoggerConfig): Agent {
     ...levelMethods((level) => (message, context) => entries.log(level, message, context, base)),
     async linkUser(options?: LinkUserOptions) {
       const appSessionId = await sender.appSession()
-      await postLinkUser(retry, config, signal, appSessionId, options?.headers)
+      await client.linkUser(appSessionId, options?.headers)
     },
     flush: (options) => flush(options).catch(() => false),
     ready,
     get appSessionId() {
-      return record.appSessionId
+      return outbox.record.appSessionId
     },
     stats: safe((): Stats => ({ ...counts, logged: entries.logged, pending: Math.max(0, entries.logged - counts.acknowledged - counts.dropped) }), noStats()),
     close: base ? () => none : close,

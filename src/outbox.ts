@@ -1,48 +1,21 @@
 import type { Store } from './store'
 import { cutBatch, sealBatch, type Batch } from './batcher'
 import { jsonStringBytes, truncateLine } from './serialize'
+import { batchEntry, batchKey, chunkEntry, chunkKey, instanceEntry, recordKey, type InstanceRecord, type StoredParts } from './schema'
 
-/**
- * What one page load (an "instance") keeps in storage, so that the next load
- * can finish its delivery if it dies: who it is, its app session, how far it got.
- */
-export interface InstanceRecord {
-  id: string
-  clientId: string
-  started: number
-  url: string
-  channel?: string
-  appSessionId?: string
-  /** Index of the next batch to seal. */
-  nextIndex: number
-  /** Sequence number of the first entry not yet in a batch. */
-  head: number
-  /** Entries dropped just before `head` and not yet reported in a batch: count and first time. */
-  mark?: { n: number; t: number }
-}
 
-/** A run of entries written in one transaction: first sequence number, times, lines. */
-interface ChunkRecord {
-  s: number
-  t: number[]
-  l: string[]
-}
-
-interface BatchRecord {
-  i: number
-  b: string
-  n: number
-  y: number
-}
+/** Checked every this many entries against a slice's deadline: reading the clock costs more than one entry. */
+const ENTRIES_PER_CLOCK_READ = 64
 
 export interface SealedBatch extends Batch {
   /** Sent at least once: from then on its index and bytes are fixed for good. */
-  attempted?: boolean
+  readonly attempted?: boolean
   /** Resolves once the batch is in the store; it is sent only after that (page exit aside). */
-  written?: Promise<void>
-  /** A keepalive copy is on its way. */
-  keepalive?: boolean
+  readonly written?: Promise<void>
 }
+
+/** The outbox's own view of a batch: only it changes the flags. */
+type Sealed = { -readonly [K in keyof SealedBatch]: SealedBatch[K] }
 
 export interface OutboxLimits {
   maxBatchBytes: number
@@ -51,12 +24,29 @@ export interface OutboxLimits {
   maxStoredBytes: number
 }
 
+/** What the outbox tells its owner: counts for `stats()` (recovery keeps none), and the drop notice line. */
 export interface OutboxEvents {
-  persisted(count: number): void
-  dropped(count: number): void
-  acknowledged(count: number): void
+  persisted?(count: number): void
+  dropped?(count: number): void
+  acknowledged?(count: number): void
   /** The line that stands where `count` dropped entries were. */
   notice(time: number, count: number): string
+}
+
+export interface OutboxOptions {
+  /** The instance: a new one, or one a dead instance left behind. The outbox owns it from now on. */
+  record: InstanceRecord
+  store: Store
+  limits: OutboxLimits
+  events: OutboxEvents
+  /**
+   * Holds every write back until it resolves: an instance must hold its
+   * liveness lock before anything of it appears in storage.
+   * @default Promise.resolve()
+   */
+  writeGate?: Promise<unknown>
+  /** What a dead instance left behind (recovery); a new instance starts empty. */
+  restored?: StoredParts
 }
 
 /**
@@ -64,18 +54,21 @@ export interface OutboxEvents {
  * written to the store in chunks, cut into sealed batches, removed once
  * acknowledged. Memory holds the same as the store, so nothing is read back
  * while the page lives; the store is for the next load, should this one die.
+ * It owns the instance record and the sealed batches: others read them and
+ * say what happened (`markSent`, `acknowledge`, `drop`, `setAppSession`, …).
  */
 export interface Outbox {
-  readonly record: InstanceRecord
+  readonly record: Readonly<InstanceRecord>
   /** Sealed, not yet acknowledged, in index order. */
-  readonly sealed: SealedBatch[]
+  readonly sealed: readonly SealedBatch[]
   /** Appends one line (ending in `\n`). No I/O: the log call's only work. */
   push(time: number, line: string): void
   /**
-   * Writes what was pushed since the last call (at most `maxEntries` of it,
-   * so one task stays short) and any head change, in one transaction.
+   * Writes what was pushed since the last call and any head change, in one
+   * transaction. With `until` (a `performance.now()` deadline), it prepares
+   * entries only until then, so one task stays short; the rest waits for the next call.
    */
-  persist(maxEntries?: number): Promise<void>
+  persist(until?: number): Promise<void>
   /** Entries pushed but not yet written. */
   readonly unpersisted: number
   /** Entries not yet in a batch. */
@@ -86,39 +79,28 @@ export interface Outbox {
   peek(): { bytes: number; full: boolean }
   /** Cuts, seals and stores the next batch; send it only once `written` resolves. */
   seal(): { batch: SealedBatch; written: Promise<void> } | undefined
-  /** Removes an acknowledged (or rejected, when `dropped`) batch. */
-  settle(batch: SealedBatch, dropped?: boolean): Promise<void>
-  /** Gives every sealed batch a new index from 0: for a new app session, which saw none of them. */
-  renumber(): Promise<void>
+  /** A request with this batch's body went out: its index and bytes are fixed for good. */
+  markSent(batch: SealedBatch): void
+  /** The server holds the batch: removes it, counting its entries acknowledged. */
+  acknowledge(batch: SealedBatch): Promise<void>
+  /** The server refused the batch for good: removes it, counting its entries dropped. */
+  drop(batch: SealedBatch): Promise<void>
+  /**
+   * The app session is gone (the server forgot it): forgets its id, so the
+   * next send registers a new one, and gives every sealed batch a new index
+   * from 0 for that one, which saw none of them.
+   */
+  appSessionGone(): Promise<void>
   /** Splits the first sealed batch in two, shifting the indexes after it; false when it cannot be split. */
   split(batch: SealedBatch): boolean
-  /** Stores the record as it is now. */
-  saveRecord(): Promise<void>
+  /** Keeps (and stores) the app session id the instance registered. */
+  setAppSession(id: string): Promise<void>
   /** Deletes everything this instance stored. */
   clear(): Promise<void>
 }
 
-// Stored layout 1. Tabs of older and newer releases share the database: a release that
-// changes a record's shape takes new prefixes (docs/protocol.md, "Versioning of the stored layout").
-const pad = (n: number) => String(n).padStart(10, '0')
-export const recordKey = (id: string) => `i:${id}`
-const chunkPrefix = (id: string) => `c:${id}:`
-const batchPrefix = (id: string) => `b:${id}:`
-
-/**
- * Opens an outbox. `chunks` and `batches` are what a dead instance left
- * behind (recovery); a new instance starts empty. `writeGate` holds every
- * write back until it resolves: an instance must hold its liveness lock
- * before anything of it appears in storage.
- */
-export function createOutbox(
-  record: InstanceRecord,
-  store: Store,
-  limits: OutboxLimits,
-  events: OutboxEvents,
-  writeGate: Promise<unknown> = Promise.resolve(),
-  restored: { chunks?: ChunkRecord[]; batches?: BatchRecord[] } = {},
-): Outbox {
+/** Opens an outbox. */
+export function createOutbox({ record, store, limits, events, writeGate, restored }: OutboxOptions): Outbox {
   const id = record.id
   // Entries from sequence number `base` on; [head, end) are not yet sealed.
   let base = record.head
@@ -130,38 +112,43 @@ export function createOutbox(
   let recordDirty = false
   let storedBytes = 0
   let chunks: Array<{ key: string; end: number }> = []
-  const sealed: SealedBatch[] = []
-  let writes: Promise<unknown> = writeGate
+  const sealed: Sealed[] = []
+  let writes = Promise.resolve(writeGate)
 
   const write = (puts: Array<[string, unknown]>, deletes: string[]) => {
     const done = writes.then(() => store.write(puts, deletes))
     writes = done.catch(() => {})
     return done
   }
+  const saveRecord = () => write([instanceEntry(record)], [])
 
-  for (const chunk of restored.chunks ?? []) {
-    const skip = Math.max(0, record.head - chunk.s)
-    for (let i = skip; i < chunk.l.length; i++) {
-      times.push(chunk.t[i])
-      lines.push(chunk.l[i])
-      storedBytes += chunk.l[i].length
+  // Stored names (see schema.ts), read in this one place.
+  for (const { s: first, t: chunkTimes, l: chunkLines } of restored?.chunks ?? []) {
+    for (let i = Math.max(0, record.head - first); i < chunkLines.length; i++) {
+      times.push(chunkTimes[i])
+      lines.push(chunkLines[i])
+      storedBytes += chunkLines[i].length
     }
-    const end = chunk.s + chunk.l.length
-    chunks.push({ key: chunkPrefix(id) + pad(chunk.s), end })
+    const end = first + chunkLines.length
+    chunks.push({ key: chunkKey(id, first), end })
     persistedEnd = Math.max(persistedEnd, end)
   }
-  for (const b of restored.batches ?? []) {
+  for (const batch of restored?.batches ?? []) {
     // Sealed by the dead instance, perhaps sent: never re-cut.
-    sealed.push({ index: b.i, body: b.b, count: b.n, bytes: b.y, attempted: true })
-    storedBytes += b.b.length
+    sealed.push({ ...batch, attempted: true })
+    storedBytes += batch.body.length
   }
 
   const end = () => base + lines.length
 
-  /** Sizes (and exact truncation) of the entries up to sequence number `upTo`. */
-  function prepare(upTo: number): void {
+  /**
+   * Sizes (and exact truncation) of the entries up to sequence number `upTo`,
+   * or fewer when the clock passes `until`; returns how far it got.
+   */
+  function prepare(upTo: number, until = Infinity): number {
     const stop = Math.min(upTo, end()) - base
-    for (let i = prepared - base; i < stop; i++) {
+    let i = prepared - base
+    while (i < stop) {
       let line = lines[i]
       let size = jsonStringBytes(line)
       // Escaping can grow a line past the limit that its length respected.
@@ -172,8 +159,9 @@ export function createOutbox(
       storedBytes += line.length - lines[i].length
       lines[i] = line
       sizes[i] = size
+      if (++i % ENTRIES_PER_CLOCK_READ == 0 && performance.now() > until) break
     }
-    prepared = Math.max(prepared, stop + base)
+    return (prepared = Math.max(prepared, i + base))
   }
 
   function dropHead(): void {
@@ -186,7 +174,7 @@ export function createOutbox(
     persistedEnd = Math.max(persistedEnd, record.head)
     prepared = Math.max(prepared, record.head)
     recordDirty = true
-    events.dropped(1)
+    events.dropped?.(1)
   }
 
   /** Forgets entries that are sealed or dropped, once they are a good part of the arrays. */
@@ -206,40 +194,43 @@ export function createOutbox(
     return spent
   }
 
-  function put(batch: SealedBatch): [string, BatchRecord] {
-    return [batchPrefix(id) + pad(batch.index), { i: batch.index, b: batch.body, n: batch.count, y: batch.bytes }]
-  }
-
   /**
    * Gives `sealed[at…]` the indexes `index`, `index + 1`, … (same content,
    * re-sealed) and stores them and the record in one transaction.
    */
   function reindex(at: number, index: number): Promise<void> {
     const moved = sealed.slice(at)
-    const deletes = moved.map((b) => put(b)[0])
+    const deletes = moved.map((b) => batchKey(id, b.index))
     for (const batch of moved) Object.assign(batch, reseal(batch, index++))
     record.nextIndex = index
-    const written = write([...moved.map(put), [recordKey(id), { ...record }]], deletes)
+    const written = write([...moved.map((b) => batchEntry(id, b)), instanceEntry(record)], deletes)
     // Like a fresh seal: no send under the new index before the store knows it.
     for (const batch of moved) batch.written = written
     return written
   }
 
-  function noticeLine(): string | undefined {
-    return record.mark && events.notice(record.mark.t, record.mark.n)
+  /** Removes a settled batch, counting its entries with `count`. */
+  function settle(batch: SealedBatch, count?: (n: number) => void): Promise<void> {
+    const at = sealed.indexOf(batch)
+    if (at < 0) return writes.then(() => {})
+    sealed.splice(at, 1)
+    storedBytes -= batch.body.length
+    count?.(batch.count)
+    return write([], [batchKey(id, batch.index)])
   }
 
   /** The next batch's entries [from, to), its drop notice, data bytes and time; undefined when there is nothing to seal. */
   function cut() {
-    if (record.head >= end() && !record.mark) return
+    const { mark } = record
+    if (record.head >= end() && !mark) return
     // A batch holds at most maxBatchEntries: sizes beyond that are not needed yet.
     prepare(record.head + limits.maxBatchEntries + 1)
-    const notice = noticeLine()
+    const notice = mark && events.notice(mark.t, mark.n)
     let dataBytes = notice ? jsonStringBytes(notice) : 0
     const from = record.head - base
     const to = cutBatch(sizes, from, lines.length, limits.maxBatchBytes, limits.maxBatchEntries, dataBytes)
     for (let i = from; i < to; i++) dataBytes += sizes[i]
-    return { from, to, notice, dataBytes, time: record.mark ? record.mark.t : times[from] }
+    return { from, to, notice, dataBytes, time: mark ? mark.t : times[from] }
   }
 
   return {
@@ -253,6 +244,10 @@ export function createOutbox(
     },
 
     push(time, line) {
+      // A line ends in `\n` (every cut relies on it). Reading its last character
+      // also makes it one flat string before it is kept: V8 builds a formatted
+      // line as a tree of its pieces, several times its size.
+      if (line.charCodeAt(line.length - 1) != 10) line += '\n'
       times.push(time)
       lines.push(line)
       storedBytes += line.length
@@ -264,30 +259,30 @@ export function createOutbox(
       return end() - persistedEnd
     },
 
-    persist(maxEntries = Infinity) {
+    persist(until) {
       const from = persistedEnd
-      const to = Math.min(end(), from + maxEntries)
-      prepare(to)
+      const to = Math.max(from, prepare(end(), until))
       const puts: Array<[string, unknown]> = []
       if (to > from) {
-        const key = chunkPrefix(id) + pad(from)
-        puts.push([key, { s: from, t: times.slice(from - base, to - base), l: lines.slice(from - base, to - base) } satisfies ChunkRecord])
-        chunks.push({ key, end: to })
+        const entry = chunkEntry(id, from, times.slice(from - base, to - base), lines.slice(from - base, to - base))
+        puts.push(entry)
+        chunks.push({ key: entry[0], end: to })
         persistedEnd = to
       }
-      if (puts.length || recordDirty) puts.push([recordKey(id), { ...record }])
+      if (puts.length || recordDirty) puts.push(instanceEntry(record))
       recordDirty = false
       compact()
       const deletes = spentChunks()
       if (!puts.length && !deletes.length) return writes.then(() => {})
-      return write(puts, deletes).then(() => events.persisted(to - from))
+      return write(puts, deletes).then(() => events.persisted?.(to - from))
     },
 
     peek() {
       const next = cut()
       // Full: it stopped at a limit before running out of entries, or holds the most a batch may.
-      const full = !!next && (next.to < lines.length || next.to - next.from >= limits.maxBatchEntries)
-      return next ? { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full } : { bytes: 0, full }
+      if (!next) return { bytes: 0, full: false }
+      const full = next.to < lines.length || next.to - next.from >= limits.maxBatchEntries
+      return { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full }
     },
 
     seal() {
@@ -300,7 +295,7 @@ export function createOutbox(
         lines[i] = ''
       }
       if (notice) batchLines.unshift(notice)
-      const batch: SealedBatch = sealBatch(record.nextIndex, time, batchLines, to - from, dataBytes)
+      const batch: Sealed = sealBatch(record.nextIndex, time, batchLines, to - from, dataBytes)
       storedBytes += batch.body.length
       sealed.push(batch)
       record.nextIndex++
@@ -310,22 +305,20 @@ export function createOutbox(
       persistedEnd = Math.max(persistedEnd, record.head)
       recordDirty = false
       compact()
-      const written = write([put(batch), [recordKey(id), { ...record }]], spentChunks()).then(() => events.persisted(newlyStored))
+      const written = write([batchEntry(id, batch), instanceEntry(record)], spentChunks()).then(() => events.persisted?.(newlyStored))
       batch.written = written
       return { batch, written }
     },
 
-    settle(batch, dropped) {
-      const at = sealed.indexOf(batch)
-      if (at < 0) return writes.then(() => {})
-      sealed.splice(at, 1)
-      storedBytes -= batch.body.length
-      if (dropped) events.dropped(batch.count)
-      else events.acknowledged(batch.count)
-      return write([], [put(batch)[0]])
+    markSent(batch) {
+      ;(batch as Sealed).attempted = true
     },
 
-    renumber() {
+    acknowledge: (batch) => settle(batch, events.acknowledged),
+    drop: (batch) => settle(batch, events.dropped),
+
+    appSessionGone() {
+      record.appSessionId = undefined
       for (const batch of sealed) batch.attempted = false
       return reindex(0, 0)
     },
@@ -338,7 +331,8 @@ export function createOutbox(
       if (all.length < 2) return false
       const notices = all.length - batch.count
       const half = Math.ceil(all.length / 2)
-      const bytesOf = (part: string[]) => part.reduce((sum, line) => sum + jsonStringBytes(line), 0)
+      // Escaping works char by char, and every line ends in `\n`: the whole costs what its lines do.
+      const bytesOf = (part: string[]) => jsonStringBytes(part.join(''))
       const first = sealBatch(batch.index, time, all.slice(0, half), half - notices, bytesOf(all.slice(0, half)))
       // The second half's own first time is not kept; it carries the batch's time.
       // Both halves start under the batch's index (and key); reindex numbers them and what follows.
@@ -349,12 +343,13 @@ export function createOutbox(
       return true
     },
 
-    saveRecord() {
-      return write([[recordKey(id), { ...record }]], [])
+    setAppSession(appSessionId) {
+      record.appSessionId = appSessionId
+      return saveRecord()
     },
 
     clear() {
-      return write([], [recordKey(id), ...chunks.map((c) => c.key), ...sealed.map((b) => put(b)[0])])
+      return write([], [recordKey(id), ...chunks.map((c) => c.key), ...sealed.map((b) => batchKey(id, b.index))])
     },
   }
 }
@@ -369,10 +364,4 @@ function reseal(batch: SealedBatch, index: number): Partial<SealedBatch> {
     body: JSON.stringify({ ...JSON.parse(batch.body), index }),
     bytes: batch.bytes + String(index).length - String(batch.index).length,
   }
-}
-
-/** Reads what one instance left in the store, for recovery. */
-export async function loadOutboxParts(store: Store, id: string) {
-  const [chunks, batches] = await Promise.all([store.read<ChunkRecord>(chunkPrefix(id)), store.read<BatchRecord>(batchPrefix(id))])
-  return { chunks: chunks.map(([, v]) => v), batches: batches.map(([, v]) => v) }
 }

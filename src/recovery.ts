@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from './config'
-import type { RetryPolicy } from './retry'
+import type { Client } from './session'
 import type { Store } from './store'
-import { createOutbox, loadOutboxParts, recordKey, type InstanceRecord } from './outbox'
+import { createOutbox } from './outbox'
+import { loadInstances, loadOutboxParts } from './schema'
 import { createSender } from './sender'
 import { hasLocks, ifLockFree, lockName } from './lib/locks'
 import { warnOnce } from './lib/console'
@@ -9,7 +10,7 @@ import { warnOnce } from './lib/console'
 export interface RecoveryOptions {
   store: Store
   config: ResolvedConfig
-  retry: RetryPolicy
+  client: Client
   signal: AbortSignal
   /** This instance: alive, so never adopted. */
   ownId: string
@@ -28,30 +29,27 @@ export interface RecoveryOptions {
  * same one; the record is read again under the lock, since a tab that got it
  * first deletes the record before letting go.
  */
-export async function recoverOrphans({ store, config, retry, signal, ownId, notice }: RecoveryOptions): Promise<void> {
+export async function recoverOrphans({ store, config, client, signal, ownId, notice }: RecoveryOptions): Promise<void> {
   if (!store.durable) return
   if (!hasLocks()) {
     // Without locks a live tab cannot be told from a dead one: adopting could send twice.
     warnOnce('no Web Locks: entries of closed tabs are not recovered')
     return
   }
-  const found = await store.read<InstanceRecord>('i:')
-  for (const [key, candidate] of found) {
+  for (const candidate of await loadInstances(store)) {
     if (signal.aborted) return
     if (candidate.clientId !== config.clientId || candidate.id === ownId) continue
     await ifLockFree(lockName(candidate.id), async () => {
-      const record = (await store.read<InstanceRecord>(key)).find(([k]) => k === recordKey(candidate.id))?.[1]
+      const record = (await loadInstances(store)).find((r) => r.id === candidate.id)
       if (!record) return
-      const quiet = () => {}
-      const outbox = createOutbox(
+      const outbox = createOutbox({
         record,
         store,
-        config,
-        { persisted: quiet, dropped: quiet, acknowledged: quiet, notice },
-        undefined,
-        await loadOutboxParts(store, record.id),
-      )
-      const sender = createSender({ outbox, config, retry, signal, urgent: () => true })
+        limits: config,
+        events: { notice },
+        restored: await loadOutboxParts(store, record.id),
+      })
+      const sender = createSender({ outbox, client, config, signal })
       await sender.drain()
       sender.stop()
       if (!signal.aborted && !outbox.sealed.length && outbox.oldest === undefined) await outbox.clear()

@@ -1,17 +1,15 @@
 import type { ResolvedConfig } from './config'
+import { KEEPALIVE_BUDGET_BYTES } from './config'
 import type { Outbox, SealedBatch } from './outbox'
-import type { RetryPolicy } from './retry'
-import { createAppSession, logsPath, request } from './session'
+import { createAppSession, logsPath, type Client } from './session'
 import { delivered } from './transport'
 import { warnOnce } from './lib/console'
 
 export interface SenderOptions {
   outbox: Outbox
+  client: Client
   config: ResolvedConfig
-  retry: RetryPolicy
   signal: AbortSignal
-  /** Seal without waiting for the flush interval (flush, recovery). */
-  urgent(): boolean
 }
 
 export interface Sender {
@@ -19,59 +17,76 @@ export interface Sender {
   appSession(): Promise<string>
   /** Sends what is due, one batch at a time; resolves when nothing more is due now. */
   kick(): Promise<void>
+  /**
+   * Makes everything waiting due at once (flush, drain), until the returned
+   * function is called. Without it, a batch is due when it is full or its
+   * oldest entry has waited `flushInterval`.
+   */
+  sendNow(): () => void
   /** Sends everything, due or not, until the outbox is empty (or delivery failed for good). */
   drain(): Promise<void>
+  /**
+   * The page may go now: sends what fits in the keepalive budget, then
+   * stores what is left. Batches sealed here go out before their write
+   * completes: there may be no later moment. That is safe because a cut
+   * depends only on the entries (see `cutBatch`): if the write is lost, the
+   * next load cuts the same batch from the stored entries, or a prefix of it
+   * when the newest entries were not stored either, and the server keeps the first body.
+   */
+  exit(): void
   stop(): void
 }
 
 /**
- * Delivers one outbox: seals a batch when one is due, stores it, sends it
- * until a 2xx (or a permanent error), removes it, and goes on. One batch in
- * flight per app session, so the server sees indexes in order. The app
- * session is the outbox record's: registered on first need, kept in the record.
+ * Delivers one outbox, and owns how a batch goes out: seals a batch when
+ * one is due, stores it, sends it until a 2xx (or a permanent error),
+ * removes it, and goes on. One batch in flight per app session, so the
+ * server sees indexes in order; at page exit, keepalive copies of what fits.
+ * The app session is the outbox record's: registered on first need.
  */
-export function createSender(options: SenderOptions): Sender {
-  const { outbox, config, retry, signal } = options
-  const session = createAppSession(retry, config, signal, outbox.record, outbox.saveRecord)
+export function createSender({ outbox, client, config, signal }: SenderOptions): Sender {
+  const appSession = createAppSession(client, outbox)
   let running: Promise<void> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   // Set when delivery failed for good (e.g. registration refused): no more timers, no busy loop.
   let broken = false
-  // drain() sends everything, due or not.
-  let draining = false
+  // How many callers want everything sent now (flush, drain).
+  let wanted = 0
+  // Keepalive copies in flight, and their bytes: Chromium's budget is shared by every keepalive request of the page.
+  const keepalives = new Set<SealedBatch>()
+  let keepaliveBytes = 0
 
   function due(): boolean {
     const oldest = outbox.oldest
     if (oldest === undefined) return false
-    return draining || options.urgent() || Date.now() >= oldest + config.flushInterval || outbox.peek().full
+    return wanted > 0 || Date.now() >= oldest + config.flushInterval || outbox.peek().full
   }
 
   /** Sends one batch through the retry policy; returns the final status. */
   async function send(appSessionId: string, batch: SealedBatch): Promise<number> {
     await batch.written
-    batch.attempted = true
-    const answer = await request(retry, config, signal, logsPath(appSessionId), batch.body)
+    outbox.markSent(batch)
+    const answer = await client.request(logsPath(appSessionId), batch.body)
     return answer.status
   }
 
   async function run(): Promise<void> {
     while (!signal.aborted) {
-      const appSessionId = await session.get()
+      const appSessionId = await appSession()
       const batch = outbox.sealed[0] ?? (due() ? outbox.seal()?.batch : undefined)
       if (!batch) return
       const status = await send(appSessionId, batch)
       if (delivered(status)) {
-        await outbox.settle(batch)
+        await outbox.acknowledge(batch)
       } else if (status === 404) {
         // The app session is gone: a new one gets every unacknowledged batch, renumbered from 0.
-        warnOnce(`app session ${appSessionId} gone (HTTP 404); registering anew`)
-        session.forget()
-        await outbox.renumber()
+        warnOnce(`app session ${appSessionId} gone (HTTP 404)`)
+        await outbox.appSessionGone()
       } else if (status === 413 && outbox.split(batch)) {
         // Rejected whole, so no byte of it was accepted: safe to re-cut (see README, "Permanent errors").
       } else {
         warnOnce(`batch dropped: HTTP ${status}`)
-        await outbox.settle(batch, true)
+        await outbox.drop(batch)
       }
     }
   }
@@ -80,7 +95,7 @@ export function createSender(options: SenderOptions): Sender {
     clearTimeout(timer)
     const oldest = outbox.oldest
     if (oldest === undefined || signal.aborted || broken) return
-    timer = setTimeout(kick, options.urgent() ? 0 : Math.max(0, oldest + config.flushInterval - Date.now()))
+    timer = setTimeout(kick, wanted ? 0 : Math.max(0, oldest + config.flushInterval - Date.now()))
   }
 
   function kick(): Promise<void> {
@@ -97,16 +112,65 @@ export function createSender(options: SenderOptions): Sender {
     return running
   }
 
+  function sendNow(): () => void {
+    wanted++
+    void kick()
+    return () => void wanted--
+  }
+
+  /** A copy of a sealed batch that may outlive the page. Its answer settles it like any other. */
+  function sendKeepalive(appSessionId: string, batch: SealedBatch): void {
+    outbox.markSent(batch)
+    keepalives.add(batch)
+    keepaliveBytes += batch.bytes
+    client
+      .keepalive(logsPath(appSessionId), batch.body)
+      .then((answer) => {
+        if (delivered(answer.status)) void outbox.acknowledge(batch)
+      })
+      .catch(() => {})
+      .finally(() => {
+        keepaliveBytes -= batch.bytes
+        keepalives.delete(batch)
+      })
+  }
+
+  /** Sends keepalive copies of what fits the budget, sealing more while the budget lasts. */
+  function sendWhatFits(appSessionId: string): void {
+    let budget = KEEPALIVE_BUDGET_BYTES - keepaliveBytes
+    for (const batch of outbox.sealed) {
+      if (keepalives.has(batch)) continue
+      if (batch.bytes > budget) return
+      budget -= batch.bytes
+      sendKeepalive(appSessionId, batch)
+    }
+    // A pending drop notice means the head moved since the last write: recovery might cut differently.
+    while (!outbox.record.mark) {
+      const { bytes } = outbox.peek()
+      if (!bytes || bytes > budget) return
+      budget -= bytes
+      sendKeepalive(appSessionId, outbox.seal()!.batch)
+    }
+  }
+
   return {
-    appSession: session.get,
+    appSession,
     kick,
+    sendNow,
     async drain() {
-      draining = true
+      const done = sendNow()
       try {
         while (!signal.aborted && !broken && (outbox.sealed.length || outbox.oldest !== undefined)) await kick()
       } finally {
-        draining = false
+        done()
       }
+    },
+    exit() {
+      // The sends start first: the page may be gone before a storage write is even queued.
+      const appSessionId = outbox.record.appSessionId
+      if (appSessionId) sendWhatFits(appSessionId)
+      // Everything at once: there may be no next task.
+      void outbox.persist()
     },
     stop: () => clearTimeout(timer),
   }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { createOutbox, loadOutboxParts, recordKey, type InstanceRecord, type OutboxLimits } from '../../src/outbox'
+import { describe, expect, it, vi } from 'vitest'
+import { createOutbox, type OutboxLimits } from '../../src/outbox'
+import { loadInstances, loadOutboxParts, recordKey, type InstanceRecord, type StoredParts } from '../../src/schema'
 import { createMemoryStore, type Store } from '../../src/store'
 import { jsonStringBytes } from '../../src/serialize'
 import { T0 } from './helpers'
@@ -10,7 +11,7 @@ const LIMITS: OutboxLimits = { maxBatchBytes: 2048, maxBatchEntries: 10, maxEntr
 /** A line of exactly `width` units (newline included), numbered so order is visible. */
 const line = (n: number, width = 40) => `entry ${String(n).padStart(5, '0')} `.padEnd(width - 1, '.') + '\n'
 
-function setup(limits: Partial<OutboxLimits> = {}, store: Store = createMemoryStore(), record?: InstanceRecord, restored?: Parameters<typeof createOutbox>[5]) {
+function setup(limits: Partial<OutboxLimits> = {}, store: Store = createMemoryStore(), record?: InstanceRecord, restored?: StoredParts) {
   const counts = { persisted: 0, dropped: 0, acknowledged: 0, notices: [] as Array<[number, number]> }
   const events = {
     persisted: (n: number) => void (counts.persisted += n),
@@ -22,7 +23,7 @@ function setup(limits: Partial<OutboxLimits> = {}, store: Store = createMemorySt
     },
   }
   const rec = record ?? { id: 'a', clientId: 'ui', started: T0, url: 'https://app.example/', nextIndex: 0, head: 0 }
-  const outbox = createOutbox(rec, store, { ...LIMITS, ...limits }, events, undefined, restored)
+  const outbox = createOutbox({ record: rec, store, limits: { ...LIMITS, ...limits }, events, restored })
   return { outbox, store, counts, record: rec }
 }
 
@@ -48,6 +49,26 @@ describe('outbox', () => {
     expect((await store.read('c:a:')).map(([key]) => key)).toEqual(['c:a:0000000000', 'c:a:0000000005'])
   })
 
+  it('persist(until) prepares and writes only until the deadline, and the rest on the next call', async () => {
+    const { outbox, store, counts } = setup()
+    for (let i = 0; i < 1000; i++) outbox.push(T0 + i, line(i))
+    let now = 0
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => ++now)
+    // The clock is read every 64 entries; the fourth reading (4) is past the deadline.
+    await outbox.persist(3.5)
+    expect(counts.persisted).toBe(4 * 64)
+    expect(outbox.unpersisted).toBe(1000 - 4 * 64)
+    // Past its deadline before it starts, a slice still makes progress.
+    await outbox.persist(0)
+    expect(counts.persisted).toBe(5 * 64)
+    clock.mockRestore()
+    await outbox.persist()
+    expect(counts.persisted).toBe(1000)
+    const chunks = await store.read<{ s: number; l: string[] }>('c:a:')
+    expect(chunks.map(([, c]) => c.s)).toEqual([0, 256, 320])
+    expect(chunks.flatMap(([, c]) => c.l)).toEqual(Array.from({ length: 1000 }, (_, i) => line(i)))
+  })
+
   it('seals, stores and settles a batch: index, time, data, count, bytes', async () => {
     const { outbox, store, counts } = setup()
     const lines = [line(0), 'café 😀 "quoted" \\ \t\n', line(2)]
@@ -70,12 +91,12 @@ describe('outbox', () => {
     expect((await store.read<InstanceRecord>(recordKey('a')))[0][1]).toMatchObject({ nextIndex: 1, head: 3 })
     expect(outbox.seal()).toBeUndefined()
 
-    await outbox.settle(batch)
+    await outbox.acknowledge(batch)
     expect(counts.acknowledged).toBe(3)
     expect(outbox.sealed).toEqual([])
     expect(await store.read('b:')).toEqual([])
     // Settling twice counts once.
-    await outbox.settle(batch)
+    await outbox.acknowledge(batch)
     expect(counts.acknowledged).toBe(3)
   })
 
@@ -95,7 +116,7 @@ describe('outbox', () => {
     outbox.push(T0, line(0))
     const { batch, written } = outbox.seal()!
     await written
-    await outbox.settle(batch, true)
+    await outbox.drop(batch)
     expect(counts).toMatchObject({ dropped: 1, acknowledged: 0 })
   })
 
@@ -166,6 +187,24 @@ describe('outbox', () => {
     expect(stored.map(([, v]) => v)).toEqual(seals.map(({ batch }) => ({ i: batch.index, b: batch.body, n: batch.count, y: batch.bytes })))
   })
 
+  it('stores the shapes earlier versions stored: chunks {s,t,l}, the record with mark {n,t}', async () => {
+    const { outbox, store } = setup({ maxStoredBytes: 4096, maxBatchEntries: 1000 })
+    for (let i = 0; i < 110; i++) outbox.push(T0 + i, line(i)) // 8 dropped
+    await outbox.persist()
+    const [[key, chunk]] = await store.read<Record<string, unknown>>('c:a:')
+    expect(key).toBe('c:a:0000000008')
+    expect(Object.keys(chunk).sort()).toEqual(['l', 's', 't'])
+    expect(chunk.s).toBe(8)
+    expect((chunk.t as number[]).slice(0, 2)).toEqual([T0 + 8, T0 + 9])
+    expect((chunk.l as string[]).slice(0, 2)).toEqual([line(8), line(9)])
+    const [[, stored]] = await store.read<Record<string, unknown>>(recordKey('a'))
+    expect(stored).toMatchObject({ id: 'a', head: 8, nextIndex: 0, mark: { n: 8, t: T0 } })
+    expect(stored).not.toHaveProperty('dropped')
+    // And reads them back readable.
+    expect((await loadInstances(store))[0].mark).toEqual({ n: 8, t: T0 })
+    expect((await loadOutboxParts(store, 'a')).chunks[0]).toMatchObject({ s: 8 })
+  })
+
   describe('storage bound', () => {
     // 40-unit lines, 4096 units: 102 entries fit.
     const bounded = () => setup({ maxStoredBytes: 4096, maxBatchEntries: 1000, maxBatchBytes: 60 * 1024 })
@@ -195,11 +234,11 @@ describe('outbox', () => {
       const { outbox, counts } = bounded()
       for (let i = 0; i < 150; i++) outbox.push(T0 + i, line(i))
       const first = outbox.seal()!.batch
-      await outbox.settle(first)
+      await outbox.acknowledge(first)
       for (let i = 150; i < 160; i++) outbox.push(T0 + i, line(i))
       const quiet = outbox.seal()!.batch
       expect(linesOf(quiet.body).some((l) => l.includes('WARN dropped'))).toBe(false)
-      await outbox.settle(quiet)
+      await outbox.acknowledge(quiet)
       const before = counts.dropped
       for (let i = 160; i < 280; i++) outbox.push(T0 + i, line(i))
       const dropped = counts.dropped - before
@@ -229,15 +268,17 @@ describe('outbox', () => {
     })
   })
 
-  describe('renumber', () => {
-    it('gives the sealed batches indexes from 0, same data, and stores them so', async () => {
+  describe('appSessionGone', () => {
+    it('forgets the app session id and gives the sealed batches indexes from 0, same data, and stores them so', async () => {
       const { outbox, store } = setup({ maxBatchEntries: 2 })
+      await outbox.setAppSession('as-1')
+      expect((await store.read<InstanceRecord>(recordKey('a')))[0][1].appSessionId).toBe('as-1')
       for (let i = 0; i < 8; i++) outbox.push(T0 + i, line(i))
       const batches = [0, 1, 2, 3].map(() => outbox.seal()!.batch)
-      batches.forEach((b) => (b.attempted = true))
-      await outbox.settle(batches[0])
+      batches.forEach(outbox.markSent)
+      await outbox.acknowledge(batches[0])
       const data = outbox.sealed.map((b) => parse(b.body).data)
-      await outbox.renumber()
+      await outbox.appSessionGone()
       expect(outbox.sealed.map((b) => b.index)).toEqual([0, 1, 2])
       expect(outbox.sealed.map((b) => parse(b.body).index)).toEqual([0, 1, 2])
       expect(outbox.sealed.map((b) => parse(b.body).data)).toEqual(data)
@@ -246,7 +287,8 @@ describe('outbox', () => {
       expect(outbox.record.nextIndex).toBe(3)
       const stored = await store.read<{ i: number; b: string }>('b:a:')
       expect(stored.map(([key, v]) => [key, v.i, v.b])).toEqual(outbox.sealed.map((b) => [`b:a:000000000${b.index}`, b.index, b.body]))
-      expect((await store.read<InstanceRecord>(recordKey('a')))[0][1].nextIndex).toBe(3)
+      expect((await store.read<InstanceRecord>(recordKey('a')))[0][1]).toMatchObject({ nextIndex: 3, appSessionId: undefined })
+      expect(outbox.record.appSessionId).toBeUndefined()
       outbox.push(T0 + 9, line(9))
       expect(outbox.seal()!.batch.index).toBe(3)
     })
@@ -266,7 +308,7 @@ describe('outbox', () => {
       expect(parse(outbox.sealed[2].body)).toMatchObject({ index: 2, data: dataB })
       expect(outbox.sealed.every((x) => x.bytes === utf8(x.body))).toBe(true)
       expect(outbox.record.nextIndex).toBe(3)
-      await outbox.saveRecord() // after the split's own write
+      await outbox.persist() // after the split's own write
       const stored = await store.read<{ i: number; b: string }>('b:a:')
       expect(stored.map(([key, v]) => [key, v.b])).toEqual(outbox.sealed.map((x) => [`b:a:000000000${x.index}`, x.body]))
       outbox.push(T0 + 10, line(10))
@@ -290,7 +332,7 @@ describe('outbox', () => {
       expect(outbox.split(single)).toBe(false)
       for (let i = 1; i < 5; i++) outbox.push(T0, line(i))
       const [a, b] = [outbox.seal()!.batch, outbox.seal()!.batch]
-      b.attempted = true
+      outbox.markSent(b)
       expect(outbox.split(a)).toBe(false)
       expect(outbox.sealed.map((x) => x.index)).toEqual([0, 1, 2])
     })
@@ -298,8 +340,8 @@ describe('outbox', () => {
 
   describe('a second outbox from what the first left in the store', () => {
     async function reopen(store: Store, limits: Partial<OutboxLimits> = {}) {
-      const [[, record]] = await store.read<InstanceRecord>(recordKey('a'))
-      return setup(limits, store, structuredClone(record), await loadOutboxParts(store, 'a'))
+      const [record] = await loadInstances(store)
+      return setup(limits, store, record, await loadOutboxParts(store, 'a'))
     }
 
     it('holds the same sealed batches and seals the same next batch', async () => {
@@ -386,7 +428,7 @@ describe('outbox', () => {
       await first.outbox.persist()
       const { batch, written } = first.outbox.seal()!
       await written
-      await first.outbox.settle(batch)
+      await first.outbox.acknowledge(batch)
       const second = await reopen(first.store)
       expect(second.outbox.sealed).toEqual([])
       expect(second.outbox.waiting).toBe(0)

@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveConfig } from '../../src/config'
-import { createOutbox, type InstanceRecord } from '../../src/outbox'
+import { createOutbox } from '../../src/outbox'
+import type { InstanceRecord } from '../../src/schema'
+import { createClient } from '../../src/session'
 import { createRetry } from '../../src/retry'
 import { createSender } from '../../src/sender'
 import { createMemoryStore } from '../../src/store'
@@ -17,6 +19,7 @@ interface LogsRequest {
   time: number
   data: string
   body: string
+  keepalive: boolean
 }
 
 type Answer = number | Promise<number>
@@ -40,7 +43,7 @@ function stubServer(onLogs: (request: LogsRequest) => Answer = () => 200, onRegi
       const match = /^\/app_sessions\/([^/]+)\/logs$/.exec(path)
       if (!match) throw new Error('unexpected request ' + url)
       const sent = JSON.parse(init.body as string) as { index: number; time: number; data: string }
-      const request = { appSessionId: decodeURIComponent(match[1]), ...sent, body: init.body as string }
+      const request = { appSessionId: decodeURIComponent(match[1]), ...sent, body: init.body as string, keepalive: !!init.keepalive }
       logs.push(request)
       status = await onLogs(request)
     }
@@ -60,21 +63,26 @@ function setup(overrides: Partial<LoggerConfig> = {}) {
   const counts = { persisted: 0, dropped: 0, acknowledged: 0, retries: 0 }
   const record: InstanceRecord = { id: 'inst', clientId: config.clientId, started: T0, url: 'https://app.example/', nextIndex: 0, head: 0 }
   const store = createMemoryStore()
-  const outbox = createOutbox(record, store, config, {
-    persisted: (n) => void (counts.persisted += n),
-    dropped: (n) => void (counts.dropped += n),
-    acknowledged: (n) => void (counts.acknowledged += n),
-    notice: (time, n) => `${time} WARN dropped ${n}\n`,
+  const outbox = createOutbox({
+    record,
+    store,
+    limits: config,
+    events: {
+      persisted: (n) => void (counts.persisted += n),
+      dropped: (n) => void (counts.dropped += n),
+      acknowledged: (n) => void (counts.acknowledged += n),
+      notice: (time, n) => `${time} WARN dropped ${n}\n`,
+    },
   })
   const retry = createRetry({ signal, onRetry: () => void counts.retries++ })
-  const state = { urgent: false }
-  const sender = createSender({ outbox, config, retry, signal, urgent: () => state.urgent })
+  const client = createClient({ retry, config, signal })
+  const sender = createSender({ outbox, client, config, signal })
   let next = 0
   /** Appends `n` entries at the current (fake) time, as the log call does, and kicks like the persist tick does. */
   const log = (n: number) => {
     for (let i = 0; i < n; i++) outbox.push(Date.now(), line(next++))
   }
-  return { controller, config, counts, record, store, outbox, state, sender, log, all: () => Array.from({ length: next }, (_, i) => line(i)).join('') }
+  return { controller, config, counts, record, store, outbox, sender, log, all: () => Array.from({ length: next }, (_, i) => line(i)).join('') }
 }
 
 /** Runs what is due within a few ms (fake timers fire a 0 ms timer 1 ms on). */
@@ -94,12 +102,12 @@ useFakeClockWithoutJitter()
 describe('createSender', () => {
   it('registers once, on the first kick, under the URL-encoded clientId, and keeps the id in the record', async () => {
     const server = stubServer()
-    const { sender, record, log, state } = setup()
+    const { sender, record, log } = setup()
     void sender.kick()
     await settle()
     expect(server.registrations).toEqual(['/app_sessions/new/conf%20ui'])
     expect(record.appSessionId).toBe('as-1')
-    state.urgent = true
+    sender.sendNow()
     for (let round = 0; round < 3; round++) {
       log(2)
       void sender.kick()
@@ -132,17 +140,23 @@ describe('createSender', () => {
     expect(counts.acknowledged).toBe(2)
   })
 
-  it('sends at once when urgent() says so', async () => {
+  it('sends at once while sendNow() holds, and waits for the deadline again once released', async () => {
     const server = stubServer()
-    const { sender, log, state } = setup()
+    const { sender, log } = setup()
     log(2)
     void sender.kick()
     await settle()
     expect(server.logs).toHaveLength(0)
-    state.urgent = true
-    void sender.kick()
+    const release = sender.sendNow()
     await settle()
     expect(server.logs.map((r) => r.index)).toEqual([0])
+    release()
+    log(1)
+    void sender.kick()
+    await settle()
+    expect(server.logs).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(FLUSH_MS)
+    expect(server.logs.map((r) => r.index)).toEqual([0, 1])
   })
 
   it('sends full batches at once and leaves the rest to its deadline', async () => {
@@ -165,8 +179,8 @@ describe('createSender', () => {
       answers.push(d)
       return d.promise
     })
-    const { sender, log, state, all, outbox } = setup({ maxBatchEntries: 2 })
-    state.urgent = true
+    const { sender, log, all, outbox } = setup({ maxBatchEntries: 2 })
+    sender.sendNow()
     log(6)
     const done = sender.kick()
     await settle()
@@ -190,8 +204,8 @@ describe('createSender', () => {
 
   it.each([200, 201, 204, 409])('settles a batch answered %i: acknowledged, removed from the outbox and the store', async (status) => {
     stubServer(() => status)
-    const { sender, log, state, counts, outbox, store } = setup()
-    state.urgent = true
+    const { sender, log, counts, outbox, store } = setup()
+    sender.sendNow()
     log(3)
     void sender.kick()
     await settle()
@@ -203,8 +217,8 @@ describe('createSender', () => {
   it('retries 5xx, 408 and 429 with the byte-identical body, then settles', async () => {
     const statuses = [503, 408, 429, 500, 200]
     const server = stubServer(() => statuses.shift()!)
-    const { sender, log, state, counts } = setup()
-    state.urgent = true
+    const { sender, log, counts } = setup()
+    sender.sendNow()
     log(3)
     void sender.kick()
     await settle(40)
@@ -215,8 +229,8 @@ describe('createSender', () => {
 
   it('splits a batch answered 413 and sends both halves under contiguous indexes', async () => {
     const server = stubServer((r) => (r.data.split('\n').length - 1 > 2 ? 413 : 200))
-    const { sender, log, state, all, counts, outbox } = setup({ maxBatchEntries: 5 })
-    state.urgent = true
+    const { sender, log, all, counts, outbox } = setup({ maxBatchEntries: 5 })
+    sender.sendNow()
     log(5)
     void sender.kick()
     await settle()
@@ -241,8 +255,8 @@ describe('createSender', () => {
 
   it('drops a single-entry batch answered 413 (nothing to split), once, and goes on', async () => {
     const server = stubServer((r) => (r.index === 0 ? 413 : 200))
-    const { sender, log, state, counts } = setup({ maxBatchEntries: 1 })
-    state.urgent = true
+    const { sender, log, counts } = setup({ maxBatchEntries: 1 })
+    sender.sendNow()
     log(2)
     void sender.kick()
     await settle()
@@ -255,8 +269,8 @@ describe('createSender', () => {
 
   it('on 404 registers a new app session and sends the batch there renumbered from 0', async () => {
     const server = stubServer((r) => (r.appSessionId === 'as-1' && r.index === 2 ? 404 : 200))
-    const { sender, log, state, record, counts } = setup({ maxBatchEntries: 2 })
-    state.urgent = true
+    const { sender, log, record, counts } = setup({ maxBatchEntries: 2 })
+    sender.sendNow()
     log(6)
     void sender.kick()
     await settle()
@@ -278,8 +292,8 @@ describe('createSender', () => {
 
   it.each([400, 403, 422])('drops a batch answered %i once, counting it dropped, and goes on', async (status) => {
     const server = stubServer((r) => (r.index === 1 ? status : 200))
-    const { sender, log, state, counts, outbox, store } = setup({ maxBatchEntries: 2 })
-    state.urgent = true
+    const { sender, log, counts, outbox, store } = setup({ maxBatchEntries: 2 })
+    sender.sendNow()
     log(6)
     void sender.kick()
     await settle()
@@ -292,7 +306,7 @@ describe('createSender', () => {
 
   it('stops delivery when registration is refused, with no busy loop', async () => {
     const server = stubServer(undefined, () => 403)
-    const { sender, log, state, outbox } = setup()
+    const { sender, log, outbox } = setup()
     log(3)
     void sender.kick()
     await settle()
@@ -303,7 +317,7 @@ describe('createSender', () => {
       void sender.kick()
       await vi.advanceTimersByTimeAsync(60_000)
     }
-    state.urgent = true
+    sender.sendNow()
     void sender.kick()
     await vi.advanceTimersByTimeAsync(10 * 60_000)
     expect(server.fetch).toHaveBeenCalledTimes(1)
@@ -317,8 +331,7 @@ describe('createSender', () => {
   it('drain() sends everything, however little, until the outbox is empty', async () => {
     const statuses = [503]
     const server = stubServer(() => statuses.shift() ?? 200)
-    const { sender, log, state, outbox, all, counts } = setup({ maxBatchEntries: 2 })
-    state.urgent = true // as recovery drives it
+    const { sender, log, outbox, all, counts } = setup({ maxBatchEntries: 2 })
     log(5)
     const drained = sender.drain()
     let done = false
@@ -333,7 +346,7 @@ describe('createSender', () => {
     expect(server.logs.slice(1).map((r) => r.data).join('')).toBe(all())
   })
 
-  it('drain() sends what is not yet due when urgent() is false', async () => {
+  it('drain() sends what is not yet due', async () => {
     const server = stubServer()
     const { sender, log, outbox, controller } = setup()
     void sender.kick()
@@ -349,6 +362,63 @@ describe('createSender', () => {
     spy.mockRestore()
     expect(turns).toBeLessThan(1000)
     expect(server.logs).toHaveLength(1)
+  })
+
+  describe('exit()', () => {
+    it('sends keepalive copies of what waits, before storing the rest, and settles them by their answers', async () => {
+      const server = stubServer()
+      const { sender, log, outbox, counts, store, all } = setup({ maxBatchEntries: 3 })
+      void sender.kick()
+      await settle() // registered
+      log(7) // not due for another second
+      const persist = vi.spyOn(outbox, 'persist')
+      sender.exit()
+      // Sent in the exit's own task: there may be no next one.
+      expect(server.logs.map((r) => [r.index, r.keepalive])).toEqual([
+        [0, true],
+        [1, true],
+        [2, true],
+      ])
+      expect(persist).toHaveBeenCalledTimes(1)
+      expect(server.fetch.mock.invocationCallOrder.at(-1)).toBeLessThan(persist.mock.invocationCallOrder[0])
+      expect(server.logs.map((r) => r.data).join('')).toBe(all())
+      await settle()
+      expect(counts.acknowledged).toBe(7)
+      expect(outbox.sealed).toEqual([])
+      expect(await store.read('b:')).toEqual([])
+    })
+
+    it('keeps within the keepalive budget, counting its copies still in flight', async () => {
+      const held = deferred()
+      const server = stubServer((r) => (r.keepalive ? held.promise : 200))
+      const { sender, outbox } = setup({ maxBatchEntries: 1 })
+      void sender.kick()
+      await settle()
+      for (let i = 0; i < 12; i++) outbox.push(Date.now(), `${i} `.padEnd(6999, 'x') + '\n')
+      sender.exit()
+      const sent = server.logs.length
+      const bytes = server.logs.reduce((sum, r) => sum + r.body.length, 0)
+      expect(sent).toBeGreaterThan(1)
+      expect(bytes).toBeLessThanOrEqual(60 * 1024)
+      expect(bytes + server.logs[0].body.length).toBeGreaterThan(60 * 1024)
+      // Those are still in flight: a second exit has no budget left.
+      sender.exit()
+      expect(server.logs).toHaveLength(sent)
+      held.answer(200)
+      await settle()
+      // Answered: the budget is back, and the sender goes on with the rest as usual.
+      expect(outbox.sealed.length + outbox.waiting).toBe(12 - sent)
+    })
+
+    it('sends nothing without an app session, and stores everything', async () => {
+      const server = stubServer()
+      const { sender, log, outbox, store } = setup()
+      log(2)
+      sender.exit()
+      expect(server.fetch).not.toHaveBeenCalled()
+      await outbox.persist()
+      expect((await store.read<{ l: string[] }>('c:'))[0][1].l).toEqual([line(0), line(1)])
+    })
   })
 
   it('stop() cancels the deadline timer', async () => {

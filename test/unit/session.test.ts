@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveConfig, type ResolvedConfig } from '../../src/config'
-import type { InstanceRecord } from '../../src/outbox'
+import type { InstanceRecord } from '../../src/schema'
 import { createRetry } from '../../src/retry'
-import { createAppSession, HornLoggerError, linkUser, register, request } from '../../src/session'
+import { createAppSession, createClient, HornLoggerError } from '../../src/session'
 import type { LoggerConfig } from '../../src/types'
 import { T0, useFakeClockWithoutJitter, track } from './helpers'
 
@@ -37,7 +37,8 @@ function setup(overrides: Partial<LoggerConfig> = {}) {
   const onRetry = vi.fn()
   const config: ResolvedConfig = resolveConfig({ clientId: 'conference ui/1', apiUrl: API, ...overrides })
   const retry = createRetry({ signal: controller.signal, onRetry })
-  return { controller, signal: controller.signal, onRetry, config, retry }
+  const client = createClient({ retry, config, signal: controller.signal })
+  return { controller, onRetry, client }
 }
 
 const record = (extra: Partial<InstanceRecord> = {}): InstanceRecord => ({
@@ -61,8 +62,8 @@ useFakeClockWithoutJitter()
 describe('register', () => {
   it('posts {started, url, channel} to /app_sessions/new/{clientId}, URL-encoded, and returns the id', async () => {
     const { seen } = stubFetch({ status: 201, body: '{"id":"as-42"}' })
-    const { retry, config, signal } = setup({ credentials: 'include' })
-    const id = track(register(retry, config, signal, record()))
+    const { client } = setup({ credentials: 'include' })
+    const id = track(client.register(record()))
     await settle()
     expect(id).toMatchObject({ settled: true, value: 'as-42' })
     expect(seen).toHaveLength(1)
@@ -73,8 +74,8 @@ describe('register', () => {
 
   it('uses the record’s clientId, and leaves channel out when there is none', async () => {
     const { seen } = stubFetch({ status: 200, body: '{"id":"x"}' })
-    const { retry, config, signal } = setup()
-    track(register(retry, config, signal, record({ clientId: 'other#app', channel: undefined })))
+    const { client } = setup()
+    track(client.register(record({ clientId: 'other#app', channel: undefined })))
     await settle()
     expect(seen[0].url).toBe(`${API}/app_sessions/new/other%23app`)
     expect(JSON.parse(seen[0].init.body as string)).toEqual({ started: T0, url: 'https://app.example/room?x=1' })
@@ -82,8 +83,8 @@ describe('register', () => {
 
   it('rejects with a HornLoggerError naming the status on 401, without retrying', async () => {
     const { fetch } = stubFetch({ status: 401, body: '{"error":"no"}' })
-    const { retry, config, signal, onRetry } = setup()
-    const result = track(register(retry, config, signal, record()))
+    const { onRetry, client } = setup()
+    const result = track(client.register(record()))
     await vi.advanceTimersByTimeAsync(60_000)
     expect(result.error).toBeInstanceOf(HornLoggerError)
     expect(result.error).toMatchObject({ status: 401, name: 'HornLoggerError' })
@@ -101,8 +102,8 @@ describe('register', () => {
     ['an id on a 3xx', 304, '{"id":"nope"}'],
   ])('retries an answer with %s like a transient failure, then takes the id that comes', async (_, status, body) => {
     const { fetch } = stubFetch({ status, body }, { status, body }, { status: 201, body: '{"id":"as-1"}' })
-    const { retry, config, signal, onRetry } = setup()
-    const result = track(register(retry, config, signal, record()))
+    const { client, onRetry } = setup()
+    const result = track(client.register(record()))
     await settle(50)
     expect(result).toMatchObject({ settled: true, value: 'as-1' })
     expect(fetch).toHaveBeenCalledTimes(3)
@@ -118,8 +119,8 @@ describe('register', () => {
         return ++calls === 1 ? new Response(broken, { status: 200 }) : new Response('{"id":"as-2"}', { status: 200 })
       }),
     )
-    const { retry, config, signal, onRetry } = setup()
-    const result = track(register(retry, config, signal, record()))
+    const { client, onRetry } = setup()
+    const result = track(client.register(record()))
     await settle(50)
     expect(result).toMatchObject({ settled: true, value: 'as-2' })
     expect(calls).toBe(2)
@@ -134,8 +135,8 @@ describe('register', () => {
       return new Promise<Response>((_, reject) => init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
     })
     vi.stubGlobal('fetch', fetch)
-    const { retry, config, signal, onRetry } = setup({ requestTimeout: 5000 })
-    const result = track(register(retry, config, signal, record()))
+    const { client, onRetry } = setup({ requestTimeout: 5000 })
+    const result = track(client.register(record()))
     await vi.advanceTimersByTimeAsync(4990)
     expect(fetch).toHaveBeenCalledTimes(1)
     expect(result.settled).toBe(false)
@@ -150,8 +151,8 @@ describe('register', () => {
 
   it('retries 503, 429 and network errors until it is answered', async () => {
     const { fetch } = stubFetch(503, { status: 429, headers: { 'Retry-After': '2' } }, new TypeError('Failed to fetch'), { status: 201, body: '{"id":"late"}' })
-    const { retry, config, signal, onRetry } = setup()
-    const id = track(register(retry, config, signal, record()))
+    const { onRetry, client } = setup()
+    const id = track(client.register(record()))
     await settle()
     expect(fetch).toHaveBeenCalledTimes(2)
     // The 429 asked for 2 s.
@@ -168,9 +169,9 @@ describe('linkUser', () => {
   it('posts no body to /app_sessions/{id}/link/user (URL-encoded), merging configured and per-call headers', async () => {
     const { seen } = stubFetch(204)
     let token = 'first'
-    const { retry, config, signal } = setup({ headers: () => ({ 'X-App': 'conf', Authorization: `Bearer ${token}` }) })
+    const { client } = setup({ headers: () => ({ 'X-App': 'conf', Authorization: `Bearer ${token}` }) })
     token = 'app-token' // the configured function is called per request, not once
-    const result = track(linkUser(retry, config, signal, 'as/1 ?', { Authorization: 'Bearer user', 'X-Call': '1' }))
+    const result = track(client.linkUser('as/1 ?', { Authorization: 'Bearer user', 'X-Call': '1' }))
     await settle()
     expect(result).toMatchObject({ settled: true, value: undefined })
     expect(seen).toHaveLength(1)
@@ -182,16 +183,16 @@ describe('linkUser', () => {
 
   it('sends the configured headers (an object) when the call gives none', async () => {
     const { seen } = stubFetch(200)
-    const { retry, config, signal } = setup({ headers: { Authorization: 'Bearer app' } })
-    track(linkUser(retry, config, signal, 'as-1', undefined))
+    const { client } = setup({ headers: { Authorization: 'Bearer app' } })
+    track(client.linkUser('as-1', undefined))
     await settle()
     expect(seen[0].init.headers).toEqual({ Authorization: 'Bearer app' })
   })
 
   it.each([401, 403, 404, 409])('rejects with a HornLoggerError with status %i, without retrying', async (status) => {
     const { fetch } = stubFetch(status)
-    const { retry, config, signal } = setup()
-    const result = track(linkUser(retry, config, signal, 'as-1', undefined))
+    const { client } = setup()
+    const result = track(client.linkUser('as-1', undefined))
     await vi.advanceTimersByTimeAsync(60_000)
     expect(result.error).toBeInstanceOf(HornLoggerError)
     expect((result.error as HornLoggerError).status).toBe(status)
@@ -201,8 +202,8 @@ describe('linkUser', () => {
 
   it('retries 408, 500 and network errors, then resolves on 2xx', async () => {
     const { fetch } = stubFetch(408, 500, new TypeError('network'), 200)
-    const { retry, config, signal, onRetry } = setup()
-    const result = track(linkUser(retry, config, signal, 'as-1', undefined))
+    const { onRetry, client } = setup()
+    const result = track(client.linkUser('as-1', undefined))
     await settle()
     expect(result).toMatchObject({ settled: true, value: undefined })
     expect(fetch).toHaveBeenCalledTimes(4)
@@ -213,8 +214,8 @@ describe('linkUser', () => {
 describe('request', () => {
   it('returns a permanent status as it is, without retrying', async () => {
     const { fetch } = stubFetch({ status: 413, body: 'too big' })
-    const { retry, config, signal } = setup()
-    const answer = track(request(retry, config, signal, '/x', '{"a":1}'))
+    const { client } = setup()
+    const answer = track(client.request('/x', '{"a":1}'))
     await vi.advanceTimersByTimeAsync(60_000)
     expect(answer.value).toEqual({ status: 413, text: 'too big', retryAfter: undefined })
     expect(fetch).toHaveBeenCalledTimes(1)
@@ -223,8 +224,8 @@ describe('request', () => {
   it('sends the same body on every attempt, and calls the headers function on each', async () => {
     const { seen } = stubFetch(502, 503, 201)
     const headers = vi.fn(() => ({ 'X-N': String(headers.mock.calls.length) }))
-    const { retry, config, signal } = setup({ headers })
-    track(request(retry, config, signal, '/app_sessions/a/logs', '{"index":0}'))
+    const { client } = setup({ headers })
+    track(client.request('/app_sessions/a/logs', '{"index":0}'))
     await settle()
     expect(seen.map((s) => s.init.body)).toEqual(['{"index":0}', '{"index":0}', '{"index":0}'])
     expect(seen.map((s) => (s.init.headers as Record<string, string>)['X-N'])).toEqual(['1', '2', '3'])
@@ -233,8 +234,8 @@ describe('request', () => {
   it('keeps retrying network errors (no answer is never a reason to give up)', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5)
     const { fetch } = stubFetch(new TypeError('Failed to fetch'))
-    const { retry, config, signal, onRetry } = setup()
-    const answer = track(request(retry, config, signal, '/x'))
+    const { onRetry, client } = setup()
+    const answer = track(client.request('/x'))
     await vi.advanceTimersByTimeAsync(10 * 60_000)
     expect(answer.settled).toBe(false)
     expect(fetch.mock.calls.length).toBeGreaterThan(20)
@@ -244,8 +245,8 @@ describe('request', () => {
   it('stops when the signal aborts during a backoff: rejects, and no more requests', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5)
     const { fetch } = stubFetch(503)
-    const { retry, config, signal, controller } = setup()
-    const answer = track(request(retry, config, signal, '/x'))
+    const { controller, client } = setup()
+    const answer = track(client.request('/x'))
     await vi.advanceTimersByTimeAsync(100)
     expect(fetch).toHaveBeenCalledTimes(1)
     controller.abort(new Error('closed'))
@@ -266,8 +267,8 @@ describe('request', () => {
         }),
     )
     vi.stubGlobal('fetch', fetch)
-    const { retry, config, signal, controller, onRetry } = setup()
-    const answer = track(request(retry, config, signal, '/x', '{}'))
+    const { controller, onRetry, client } = setup()
+    const answer = track(client.request('/x', '{}'))
     await settle()
     expect(inFlight?.signal?.aborted).toBe(false)
     controller.abort(new Error('closed'))
@@ -281,9 +282,9 @@ describe('request', () => {
 
   it('makes no request at all when the signal is already aborted', async () => {
     const { fetch } = stubFetch(200)
-    const { retry, config, signal, controller } = setup()
+    const { controller, client } = setup()
     controller.abort(new Error('gone'))
-    const answer = track(request(retry, config, signal, '/x'))
+    const answer = track(client.request('/x'))
     await settle()
     expect(answer.settled).toBe(true)
     expect(answer.error).toBeDefined()
@@ -291,41 +292,52 @@ describe('request', () => {
   })
 })
 
+/** The part of an outbox the app session uses: the record, and where the id goes. */
+function owner(rec: InstanceRecord, save: () => Promise<void> = async () => {}) {
+  return {
+    record: rec,
+    setAppSession: (id: string) => {
+      rec.appSessionId = id
+      return save()
+    },
+  }
+}
+
 describe('createAppSession', () => {
   it('registers once for concurrent callers, keeps the id in the record and saves it', async () => {
     const { fetch } = stubFetch({ status: 201, body: '{"id":"as-1"}' })
-    const { retry, config, signal } = setup()
+    const { client } = setup()
     const rec = record()
     const saveRecord = vi.fn(async () => {})
-    const session = createAppSession(retry, config, signal, rec, saveRecord)
-    const a = track(session.get())
-    const b = track(session.get())
+    const appSession = createAppSession(client, owner(rec, saveRecord))
+    const a = track(appSession())
+    const b = track(appSession())
     await settle()
     expect([a.value, b.value]).toEqual(['as-1', 'as-1'])
     expect(rec.appSessionId).toBe('as-1')
     expect(saveRecord).toHaveBeenCalledTimes(1)
-    await expect(session.get()).resolves.toBe('as-1')
+    await expect(appSession()).resolves.toBe('as-1')
     expect(fetch).toHaveBeenCalledTimes(1)
   })
 
   it('uses an id already in the record without registering', async () => {
     const { fetch } = stubFetch(500)
-    const { retry, config, signal } = setup()
-    const session = createAppSession(retry, config, signal, record({ appSessionId: 'kept' }), async () => {})
-    await expect(session.get()).resolves.toBe('kept')
+    const { client } = setup()
+    const appSession = createAppSession(client, owner(record({ appSessionId: 'kept' })))
+    await expect(appSession()).resolves.toBe('kept')
     expect(fetch).not.toHaveBeenCalled()
   })
 
-  it('registers anew after forget()', async () => {
+  it('registers anew once the record has no id (the outbox forgot it)', async () => {
     const { fetch } = stubFetch({ status: 201, body: '{"id":"as-1"}' }, { status: 201, body: '{"id":"as-2"}' })
-    const { retry, config, signal } = setup()
+    const { client } = setup()
     const rec = record()
-    const session = createAppSession(retry, config, signal, rec, async () => {})
-    track(session.get())
+    const appSession = createAppSession(client, owner(rec))
+    track(appSession())
     await settle()
-    session.forget()
+    rec.appSessionId = undefined // what outbox.appSessionGone() does
     expect(rec.appSessionId).toBeUndefined()
-    const again = track(session.get())
+    const again = track(appSession())
     await settle()
     expect(again.value).toBe('as-2')
     expect(rec.appSessionId).toBe('as-2')
@@ -334,12 +346,12 @@ describe('createAppSession', () => {
 
   it('treats a refusal as final: later calls reject without another request', async () => {
     const { fetch } = stubFetch(403)
-    const { retry, config, signal } = setup()
-    const session = createAppSession(retry, config, signal, record(), async () => {})
-    const first = track(session.get())
+    const { client } = setup()
+    const appSession = createAppSession(client, owner(record()))
+    const first = track(appSession())
     await settle()
     expect(first.error).toMatchObject({ status: 403 })
-    const second = track(session.get())
+    const second = track(appSession())
     await vi.advanceTimersByTimeAsync(60_000)
     expect(second.error).toMatchObject({ status: 403 })
     expect(fetch).toHaveBeenCalledTimes(1)
@@ -351,8 +363,8 @@ describe('request where there is no global addEventListener', () => {
     vi.stubGlobal('addEventListener', undefined)
     vi.stubGlobal('removeEventListener', undefined)
     const { fetch } = stubFetch(503, 200)
-    const { retry, config, signal } = setup()
-    const answer = track(request(retry, config, signal, '/x'))
+    const { client } = setup()
+    const answer = track(client.request('/x'))
     let thrown: unknown
     await settle().catch((error) => (thrown = error))
     expect(thrown).toBeUndefined()
