@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import typescript from '@rollup/plugin-typescript'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
@@ -29,6 +29,22 @@ const terserOptions = {
   format: { comments: false },
 }
 
+/**
+ * The builds that carry the whole agent (script tag, browser module) also
+ * shorten internal property names, as Preact does with its mangle.json: the
+ * names and their short forms are pinned in `mangle.json`, so every build
+ * names them the same. Only names listed there are touched; public API, wire
+ * and stored-record names are never listed (other releases read them).
+ */
+const pinned = JSON.parse(readFileSync(new URL('./mangle.json', import.meta.url), 'utf8')).props.props
+const coreTerserOptions = () => ({
+  ...terserOptions,
+  // `builtins`: some listed names (read, write, count, …) are also DOM names, which terser otherwise keeps; the agent never calls a DOM method of those names.
+  mangle: { properties: { builtins: true, regex: new RegExp(`^(${Object.keys(pinned).map((name) => name.slice(1)).join('|')})$`) } },
+  // A fresh copy per build: terser writes into its name cache.
+  nameCache: { props: { props: { ...pinned } } },
+})
+
 const builds = [
   {
     input: 'src/index.ts',
@@ -40,14 +56,14 @@ const builds = [
     input: 'src/script.ts',
     output: { file: 'dist/horn-logger.min.js', format: 'iife', sourcemap: true },
     // ES2021 keeps `??=` as written: the bundle needs no more than p-retry (`??=`, `Object.hasOwn`) already does.
-    plugins: [noNetworkErrorSniffing, nodeResolve({ browser: true }), ts('ES2021'), terser(terserOptions)],
+    plugins: [noNetworkErrorSniffing, nodeResolve({ browser: true }), ts('ES2021'), terser(coreTerserOptions())],
   },
   // `horn-logger/browser`: the ES build with idb-keyval and p-retry inside, for a
   // plain <script type="module"> (no bundler resolves bare imports there).
   {
     input: 'src/index.ts',
     output: { file: 'dist/horn-logger.browser.mjs', format: 'es', sourcemap: true },
-    plugins: [noNetworkErrorSniffing, nodeResolve({ browser: true }), ts('ES2021'), terser(terserOptions)],
+    plugins: [noNetworkErrorSniffing, nodeResolve({ browser: true }), ts('ES2021'), terser(coreTerserOptions())],
   },
   {
     input: 'src/index.ts',
