@@ -33,7 +33,12 @@ function wrap(page: Page): EnginePage {
       await page.goto(url)
     },
     async back() {
-      await page.goBack()
+      // Waits for the commit at most: a page restored from the back/forward cache may fire no navigation
+      // event Playwright sees over connectOverCDP (the default wait for `load` once timed out after 30 s with
+      // the page already back). Callers wait for the page itself (its URL, then the agent), with a bound.
+      await page.goBack({ waitUntil: 'commit', timeout: 10_000 }).catch((error: Error) => {
+        if (error.name !== 'TimeoutError') throw error
+      })
     },
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
     setOffline: (offline) => page.context().setOffline(offline),
