@@ -2,11 +2,19 @@
  * `horn-logger/api`: a small typed client for the Horn REST API (docs/protocol.md lists its calls).
  *
  * Its own entry point, imported by nothing in the agent, so the script-tag
- * build does not grow by a byte. One file: the request core, the three
- * resource groups and the two error classes.
+ * build does not grow by a byte. The request core, the three resource
+ * groups and the two error classes; the agent's calls (paths, bodies) and the
+ * error base class come from the modules the agent uses too.
  *
  * @packageDocumentation
  */
+
+import { HornError } from './errors'
+import { linkUserPath, logsPath, path, registerPath } from './wire'
+import type { LogRequest, RegisterRequest, RegisterResponse } from './wire'
+
+export { HornError }
+export type { LogRequest, RegisterRequest, RegisterResponse }
 
 // ---------------------------------------------------------------------------
 // Options
@@ -87,32 +95,6 @@ export type AllQuery<Q extends PageQuery> = Omit<Q, 'limit'> & {
    * @default 100
    */
   pageSize?: number | undefined
-}
-
-/** Body of `POST /app_sessions/new/{clientId}`. */
-export interface RegisterRequest {
-  /** When the application instance started (page load time), ms since the epoch. */
-  started: number
-  /** The page URL (`location.href`). */
-  url: string
-  /** The Horn channel the application is in, if any. */
-  channel?: string | undefined
-}
-
-/** Answer of `POST /app_sessions/new/{clientId}`. */
-export interface RegisterResponse {
-  /** The new app session's id. */
-  id: string
-}
-
-/** Body of `POST /app_sessions/{appSession}/logs`: one batch of log lines. */
-export interface LogRequest {
-  /** Time of the batch's first entry, ms since the epoch. */
-  time: number
-  /** The log data: one line per entry, each ending in `\n`. */
-  data: string
-  /** Sequence number of the batch, unique within its app session. */
-  index?: number | undefined
 }
 
 /**
@@ -248,7 +230,7 @@ export interface ParticipantQuery extends PageQuery, ImageQuery {
  * not parse). An aborted call rejects with the signal's reason instead, and a
  * failed connection with {@link HornNetworkError}.
  */
-export class HornApiError extends Error {
+export class HornApiError extends HornError {
   override name = 'HornApiError'
   /** The HTTP status. */
   readonly status: number
@@ -272,7 +254,7 @@ export class HornApiError extends Error {
  * The request never got an answer: DNS, connection refused or reset, CORS,
  * offline. The fetch error (usually a `TypeError`) is `cause`.
  */
-export class HornNetworkError extends Error {
+export class HornNetworkError extends HornError {
   override name = 'HornNetworkError'
   /** The call, as `"METHOD /path"`. */
   readonly call: string
@@ -361,8 +343,6 @@ interface RequestSpec {
   parse: Parse
 }
 
-/** Joins path segments, each encoded with `encodeURIComponent`. */
-const path = (...segments: string[]): string => segments.map((s) => '/' + encodeURIComponent(s)).join('')
 
 /** `?a=1&b=x` from the defined values of `query`, in key order; `""` when none. */
 const queryString = (query: object | undefined): string => {
@@ -476,9 +456,9 @@ export function createHornApi(options: HornApiOptions): HornApi {
 
   const appSessions: AppSessionsApi = {
     register: (clientId, body, o) =>
-      request({ method: 'POST', path: path('app_sessions', 'new', clientId), body, parse: 'json' }, o),
-    sendLog: (id, body, o) => request({ method: 'POST', path: path('app_sessions', id, 'logs'), body, parse: 'none' }, o),
-    linkUser: (id, o) => request({ method: 'POST', path: path('app_sessions', id, 'link', 'user'), parse: 'none' }, o),
+      request({ method: 'POST', path: registerPath(clientId), body, parse: 'json' }, o),
+    sendLog: (id, body, o) => request({ method: 'POST', path: logsPath(id), body, parse: 'none' }, o),
+    linkUser: (id, o) => request({ method: 'POST', path: linkUserPath(id), parse: 'none' }, o),
     get: (id, o) => request({ method: 'GET', path: path('app_sessions', id), parse: 'json' }, o),
     logs: (id, o) => request({ method: 'GET', path: path('app_sessions', id, 'logs'), parse: 'text' }, o),
     query: (query, o) => request({ method: 'GET', path: path('app_sessions'), query, parse: 'json' }, o),

@@ -7,6 +7,6 @@
  * logger.info('joined', { room: 'blue' })
  */
 export { createLogger } from './logger'
-export { HornLoggerError } from './session'
+export { HornError, HornLoggerError } from './errors'
 export { DEFAULT_REDACT } from './redact'
 export type { BeforeSend, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats } from './types'

@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from './config'
 import { KEEPALIVE_BUDGET_BYTES } from './config'
 import type { Outbox, SealedBatch } from './outbox'
-import { createAppSession, logsPath, type Client } from './session'
+import { createAppSession, type Client } from './session'
+import { logsPath } from './wire'
 import { delivered } from './transport'
 import { warnOnce } from './lib/console'
 

@@ -5,17 +5,9 @@ import type { RetryPolicy } from './retry'
 import { RetryableError } from './retry'
 import { classify, post, type Answer } from './transport'
 import type { Headers } from './types'
-
-/** An error a Horn request ended with for good: names the call and the status. */
-export class HornLoggerError extends Error {
-  constructor(message: string, readonly status?: number) {
-    super('horn-logger: ' + message)
-    this.name = 'HornLoggerError'
-  }
-}
-
-/** Path of an app session's logs endpoint, below `apiUrl`. */
-export const logsPath = (appSessionId: string) => `/app_sessions/${encodeURIComponent(appSessionId)}/logs`
+import type { RegisterRequest } from './wire'
+import { linkUserPath, registerPath } from './wire'
+import { HornLoggerError } from './errors'
 
 export interface ClientOptions {
   retry: RetryPolicy
@@ -77,8 +69,8 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
      * transient; only a 4xx other than 408 and 429 is a refusal, and final.
      */
     register(record) {
-      const body = JSON.stringify({ started: record.started, url: record.url, channel: record.channel })
-      const path = `/app_sessions/new/${encodeURIComponent(record.clientId)}`
+      const body = JSON.stringify({ started: record.started, url: record.url, channel: record.channel } satisfies RegisterRequest)
+      const path = registerPath(record.clientId)
       return retry(async () => {
         const { status, text } = await attempt(path, body)
         if (status >= 400) throw new HornLoggerError(`registration refused: HTTP ${status}`, status)
@@ -92,7 +84,7 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
     },
 
     async linkUser(appSessionId, headers) {
-      const answer = await request(`/app_sessions/${encodeURIComponent(appSessionId)}/link/user`, undefined, headers)
+      const answer = await request(linkUserPath(appSessionId), undefined, headers)
       if (classify(answer.status) !== 'ok') throw new HornLoggerError(`linkUser failed: HTTP ${answer.status}`, answer.status)
     },
   }
