@@ -1,15 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { fresh } from './helpers'
 import type { LoggerConfig } from '../../src/types'
 
-/** A fresh module graph, so warn-once state and the saved console start clean. */
-async function load() {
-  vi.resetModules()
-  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-  const config = await import('../../src/config')
-  const redact = await import('../../src/redact')
-  const format = await import('../../src/format')
-  return { ...config, ...format, ...redact, warn }
-}
+const load = () =>
+  fresh(async () => ({ ...(await import('../../src/config')), ...(await import('../../src/format')), ...(await import('../../src/redact')) }))
 
 afterEach(() => {
   vi.restoreAllMocks()

@@ -1,16 +1,14 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Entry, LoggerConfig, Logger } from '../../src/types'
+import { fresh } from './helpers'
+import type { Entry, LoggerConfig } from '../../src/types'
 
-/** A fresh module graph, so warn-once state and the saved console start clean. */
-async function load() {
-  vi.resetModules()
-  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-  const { resolveConfig } = await import('../../src/config')
-  const { createEntries } = await import('../../src/entry')
-  const { createLogger } = await import('../../src/logger')
-  return { resolveConfig, createEntries, createLogger, warn }
-}
+const load = () =>
+  fresh(async () => ({
+    resolveConfig: (await import('../../src/config')).resolveConfig,
+    createEntries: (await import('../../src/entry')).createEntries,
+    createLogger: (await import('../../src/logger')).createLogger,
+  }))
 
 afterEach(() => {
   vi.restoreAllMocks()

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { fresh } from './helpers'
 import type { Entry } from '../../src/types'
 
 const entry = (over: Partial<Entry> = {}): Entry => ({
@@ -9,13 +10,7 @@ const entry = (over: Partial<Entry> = {}): Entry => ({
   ...over,
 })
 
-/** A fresh module graph, so warn-once state and the saved console start clean. */
-async function load() {
-  vi.resetModules()
-  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-  const format = await import('../../src/format')
-  return { ...format, warn }
-}
+const load = () => fresh(() => import('../../src/format'))
 
 afterEach(() => {
   vi.restoreAllMocks()

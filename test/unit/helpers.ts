@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, vi } from 'vitest'
+import { afterEach, beforeEach, vi, type MockInstance } from 'vitest'
 
 /** A fixed "now" for specs that need one: 2026-11-27 10:00 UTC. */
 export const T0 = Date.UTC(2026, 10, 27, 10, 0, 0)
@@ -28,4 +28,19 @@ export function useFakeClockWithoutJitter(): void {
     vi.unstubAllGlobals()
     vi.restoreAllMocks()
   })
+}
+
+/** Runs what is due within a few ms, including the 0 ms timers that each backoff of 0 schedules in turn (fake timers fire those 1 ms on). */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await vi.advanceTimersByTimeAsync(1)
+}
+
+/**
+ * Imports modules into a fresh module graph, so warn-once state and the saved
+ * console start clean; `warn` spies on (and silences) the console's warnings.
+ */
+export async function fresh<T extends object>(imports: () => Promise<T>): Promise<T & { warn: MockInstance<typeof console.warn> }> {
+  vi.resetModules()
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  return { ...(await imports()), warn }
 }

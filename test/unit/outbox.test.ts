@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createOutbox, type OutboxLimits } from '../../src/outbox'
-import { loadInstances, loadOutboxParts, recordKey, type InstanceRecord, type StoredParts } from '../../src/schema'
+import { loadInstances, loadOutboxParts, batchKey, recordKey, type InstanceRecord, type StoredParts } from '../../src/schema'
 import { createMemoryStore, type Store } from '../../src/store'
 import { jsonStringBytes } from '../../src/serialize'
 import { T0 } from './helpers'
@@ -286,7 +286,7 @@ describe('outbox', () => {
       expect(outbox.sealed.every((b) => !b.attempted && b.bytes === utf8(b.body))).toBe(true)
       expect(outbox.record.nextIndex).toBe(3)
       const stored = await store.read<{ i: number; b: string }>('b:a:')
-      expect(stored.map(([key, v]) => [key, v.i, v.b])).toEqual(outbox.sealed.map((b) => [`b:a:000000000${b.index}`, b.index, b.body]))
+      expect(stored.map(([key, v]) => [key, v.i, v.b])).toEqual(outbox.sealed.map((b) => [batchKey('a', b.index), b.index, b.body]))
       expect((await store.read<InstanceRecord>(recordKey('a')))[0][1]).toMatchObject({ nextIndex: 3, appSessionId: undefined })
       expect(outbox.record.appSessionId).toBeUndefined()
       outbox.push(T0 + 9, line(9))
@@ -310,7 +310,7 @@ describe('outbox', () => {
       expect(outbox.record.nextIndex).toBe(3)
       await outbox.persist() // after the split's own write
       const stored = await store.read<{ i: number; b: string }>('b:a:')
-      expect(stored.map(([key, v]) => [key, v.b])).toEqual(outbox.sealed.map((x) => [`b:a:000000000${x.index}`, x.body]))
+      expect(stored.map(([key, v]) => [key, v.b])).toEqual(outbox.sealed.map((x) => [batchKey('a', x.index), x.body]))
       outbox.push(T0 + 10, line(10))
       expect(outbox.seal()!.batch.index).toBe(3)
     })

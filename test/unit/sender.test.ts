@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { resolveConfig } from '../../src/config'
 import { createOutbox } from '../../src/outbox'
 import type { InstanceRecord } from '../../src/schema'
@@ -8,7 +8,7 @@ import { createRetry } from '../../src/retry'
 import { createSender } from '../../src/sender'
 import { createMemoryStore } from '../../src/store'
 import type { LoggerConfig } from '../../src/types'
-import { T0, useFakeClockWithoutJitter } from './helpers'
+import { T0, settle, useFakeClockWithoutJitter } from './helpers'
 
 const API = 'https://horn.example/api'
 const FLUSH_MS = 1000
@@ -85,10 +85,6 @@ function setup(overrides: Partial<LoggerConfig> = {}) {
   return { controller, config, counts, record, store, outbox, sender, log, all: () => Array.from({ length: next }, (_, i) => line(i)).join('') }
 }
 
-/** Runs what is due within a few ms (fake timers fire a 0 ms timer 1 ms on). */
-async function settle(rounds = 20) {
-  for (let i = 0; i < rounds; i++) await vi.advanceTimersByTimeAsync(1)
-}
 
 /** A status to answer later, holding the request in flight until then. */
 function deferred() {

@@ -1,12 +1,12 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { resolveConfig, type ResolvedConfig } from '../../src/config'
 import type { InstanceRecord } from '../../src/schema'
 import { createRetry } from '../../src/retry'
 import { createAppSession, createClient } from '../../src/session'
 import { HornLoggerError } from '../../src/errors'
 import type { LoggerConfig } from '../../src/types'
-import { T0, useFakeClockWithoutJitter, track } from './helpers'
+import { T0, settle, useFakeClockWithoutJitter, track } from './helpers'
 
 const API = 'https://horn.example/api'
 
@@ -53,10 +53,6 @@ const record = (extra: Partial<InstanceRecord> = {}): InstanceRecord => ({
   ...extra,
 })
 
-/** Runs what is due within a few ms, including the 0 ms timers that each backoff of 0 schedules in turn (fake timers fire those 1 ms on). */
-async function settle(rounds = 20) {
-  for (let i = 0; i < rounds; i++) await vi.advanceTimersByTimeAsync(1)
-}
 
 useFakeClockWithoutJitter()
 

@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto'
 import { IDBFactory } from 'fake-indexeddb'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fresh } from './helpers'
 import { createIdbStore, createMemoryStore, type Store } from '../../src/store'
 
 beforeEach(() => {
@@ -94,13 +95,7 @@ describe('IndexedDB store', () => {
 })
 
 describe('createStoreFor', () => {
-  /** A fresh module graph, so warn-once state and the saved console start clean. */
-  async function load() {
-    vi.resetModules()
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    const { createStoreFor } = await import('../../src/store')
-    return { createStoreFor, warn }
-  }
+  const load = () => fresh(() => import('../../src/store'))
 
   it('uses memory for storage: "memory", without a warning', async () => {
     const { createStoreFor, warn } = await load()
