@@ -12,14 +12,16 @@ const MAX_ITEMS = 200
  * Values under a key `redact` matches (see `keyMatcher`) become
  * `"[redacted]"`, and so do secret URL parameters' values in strings.
  */
-export function sanitize(value: unknown, redact: RegExp, maxString: number, depth = 0, ancestors: object[] = []): unknown {
-  const type = typeof value
-  if (type == 'string') return cleanString(value as string, redact, maxString)
-  if (type == 'number') return isFinite(value as number) ? value : String(value)
-  if (type == 'bigint' || type == 'symbol') return String(value)
+export function sanitize(value: unknown, redact: RegExp, maxString: number, depth = 0, ancestors?: object[]): unknown {
+  // `typeof value == '…'` written out each time: one cheap bytecode in cold code.
+  if (typeof value == 'string') return cleanString(value, redact, maxString)
+  if (typeof value == 'number') return isFinite(value) ? value : String(value)
+  if (typeof value == 'bigint' || typeof value == 'symbol') return String(value)
   // boolean, undefined, null
-  if ((type != 'object' && type != 'function') || !value) return value
+  if ((typeof value != 'object' && typeof value != 'function') || !value) return value
   const object = value as Record<string, unknown>
+  // Made here, not as a default: a string or number needs none.
+  ancestors ||= []
   if (ancestors.includes(object)) return '[Circular]'
   // One try per level: a Proxy or an exotic host object can throw from any check below.
   ancestors.push(object)
