@@ -126,8 +126,8 @@ export function truncate(line: string, max: number): string {
   if (line.length <= max) return line
   const marker = ` …[truncated ${line.length} chars]`
   let end = Math.max(0, max - marker.length)
-  const last = line.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end--
+  // A high surrogate (0xd800–0xdbff) last would be half a pair.
+  if ((line.charCodeAt(end - 1) & 0xfc00) == 0xd800) end--
   return line.slice(0, end) + marker
 }
 
