@@ -79,7 +79,7 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
         extra = { error }
       } else text = toText(message, redact, max)
       if (context !== undefined) {
-        const own = asContext(sanitize(context, redact, max))
+        const own = clean(context)
         extra = own && extra ? { ...own, ...extra } : own || extra
       }
       // Global < child < the call's own keys.
