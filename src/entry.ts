@@ -70,7 +70,7 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
   function add(level: Level, message: unknown, context?: unknown, base?: Context, at?: number): void {
     try {
       if (stopped) return
-      const time = typeof at == 'number' && isFinite(at) ? at : Date.now()
+      const time = Number.isFinite(at) ? at! : Date.now()
       let extra: Context | undefined
       let text: string
       if (isError(message)) {
