@@ -73,7 +73,8 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
         try {
           item = sanitize(object[key], redact, maxString, depth + 1, ancestors)
         } catch (error) {
-          item = `[Throws: ${describeThrown(error)}]`
+          // Cut and redacted like any string: the message may carry a URL.
+          item = cleanString(`[Throws: ${describeThrown(error)}]`, redact, maxString)
         }
       }
       if (item !== undefined) out[key] = item
