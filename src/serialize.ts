@@ -17,8 +17,9 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
   if (typeof value == 'string') return cleanString(value, redact, maxString)
   if (typeof value == 'number') return isFinite(value) ? value : String(value)
   if (typeof value == 'bigint' || typeof value == 'symbol') return String(value)
-  // boolean, undefined, null
-  if ((typeof value != 'object' && typeof value != 'function') || !value) return value
+  // Not `value`: `document.all` is an object whose typeof is 'undefined'.
+  if (typeof value == 'undefined') return undefined
+  if (typeof value == 'boolean' || value === null) return value
   const object = value as Record<string, unknown>
   // Made here, not as a default: a string or number needs none.
   ancestors ||= []
