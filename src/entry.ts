@@ -63,7 +63,7 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
     } finally {
       inHook = false
     }
-    warnOnce('config.beforeSend failed or returned neither an entry nor false; entry sent unchanged')
+    warnOnce('config.beforeSend threw or returned no entry (nor false); entry sent unchanged')
     return entry
   }
 
