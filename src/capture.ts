@@ -19,8 +19,6 @@ export function captureErrors(log: Log): () => void {
   ])
 }
 
-const CONSOLE_LEVELS: Record<string, Level> = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' }
-
 /**
  * `console.debug/log/info/warn/error` also become entries, and still print.
  * A call made while one is being handled (the logger's own notices) is not
@@ -29,14 +27,16 @@ const CONSOLE_LEVELS: Record<string, Level> = { debug: 'debug', log: 'info', inf
  */
 export function captureConsole(log: Log): () => void {
   let inside = false
-  const restores = Object.keys(CONSOLE_LEVELS).map((method) => {
+  const restores = ['debug', 'log', 'info', 'warn', 'error'].map((method) => {
+    // Each method logs at its own level; `log` at `info`.
+    const level = (method == 'log' ? 'info' : method) as Level
     const con = console as unknown as Record<string, (...args: unknown[]) => void>
     const original = con[method]
     const patched = function (this: unknown, ...args: unknown[]) {
       if (!inside) {
         inside = true
         try {
-          log(CONSOLE_LEVELS[method], args[0], args.length > 1 ? { args: args.slice(1) } : undefined)
+          log(level, args[0], args.length > 1 ? { args: args.slice(1) } : undefined)
         } catch {
         } finally {
           inside = false

@@ -38,34 +38,34 @@ export interface ResolvedConfig {
   /** Finds a redacted word in a key (see `keyMatcher`); also tests URL parameter names. */
   redact: RegExp
   storage: 'indexeddb' | 'memory'
-  beforeSend: BeforeSend | undefined
-  release: string | undefined
-  environment: string | undefined
+  beforeSend?: BeforeSend
+  release?: string
+  environment?: string
   /** As given: the entry builder makes it safe once (see `setContext`). */
-  context: unknown
+  context?: unknown
   logPageInfo: boolean
 }
 
-/** A number option: the default when missing, clamped into [min, max]; a bad value warns once. */
-function bounded(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  const given = typeof value == 'number' && value === value
-  const used = Math.min(max, Math.max(min, given ? (value as number) : fallback))
-  if (value !== undefined && used !== value) warnOnce(`config.${name} must be a number in [${min}, ${max}]; using ${used}`)
-  return used
-}
+type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout'
 
 /** Defaults, clamps and validates a user config; never throws. */
 export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   const c = (config && typeof config === 'object' ? config : {}) as Partial<LoggerConfig>
+  /** A number option: the default when missing, clamped into [min, max]; a bad value warns once. */
+  const bounded = (name: NumberOption, fallback: number, min: number, max: number): number => {
+    const value = c[name]
+    const used = Math.min(max, Math.max(min, typeof value == 'number' && value === value ? value : fallback))
+    if (value !== undefined && used !== value) warnOnce(`config.${name} must be a number in [${min}, ${max}]; using ${used}`)
+    return used
+  }
   if (typeof c.clientId !== 'string' || !c.clientId) warnOnce('config.clientId is required')
-  let level = LEVELS.indexOf(c.level as Level)
+  const level = LEVELS.indexOf(c.level as Level)
   if (level < 0 && c.level !== undefined) warnOnce('config.level must be debug, info, warn or error')
-  const origin = typeof location == 'object' ? location.origin : ''
   const headers = c.headers
-  const maxBatchBytes = bounded('maxBatchBytes', c.maxBatchBytes, 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
+  const maxBatchBytes = bounded('maxBatchBytes', 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
   return {
     clientId: String(c.clientId || 'unknown'),
-    apiUrl: String(c.apiUrl || origin).replace(/\/+$/, ''),
+    apiUrl: String(c.apiUrl || (typeof location == 'object' ? location.origin : '')).replace(/\/+$/, ''),
     channel: c.channel == null ? undefined : String(c.channel),
     level: Math.max(0, level),
     captureErrors: c.captureErrors !== false,
@@ -73,14 +73,14 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     // A headers function that throws must not stop delivery: it sends no extra headers instead.
     headers: safe(() => ({ ...(typeof headers == 'function' ? headers() : headers) }), {}),
     credentials: c.credentials || 'same-origin',
-    flushInterval: bounded('flushInterval', c.flushInterval, 1000, 0, 3_600_000),
+    flushInterval: bounded('flushInterval', 1000, 0, 3_600_000),
     maxBatchBytes,
-    maxBatchEntries: bounded('maxBatchEntries', c.maxBatchEntries, 1000, 1, 100_000),
+    maxBatchEntries: bounded('maxBatchEntries', 1000, 1, 100_000),
     // An entry must fit a batch even after JSON escaping, which can grow it several times over.
-    maxEntryBytes: bounded('maxEntryBytes', c.maxEntryBytes, 8 * ONE_KIBI_BYTE, 256, maxBatchBytes / 2),
-    maxStoredBytes: bounded('maxStoredBytes', c.maxStoredBytes, 8 * ONE_MEBI_BYTE, 4 * maxBatchBytes, 1024 * ONE_MEBI_BYTE),
+    maxEntryBytes: bounded('maxEntryBytes', 8 * ONE_KIBI_BYTE, 256, maxBatchBytes / 2),
+    maxStoredBytes: bounded('maxStoredBytes', 8 * ONE_MEBI_BYTE, 4 * maxBatchBytes, 1024 * ONE_MEBI_BYTE),
     format: createFormatter(c.format),
-    requestTimeout: bounded('requestTimeout', c.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
+    requestTimeout: bounded('requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
     redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
     // Not a function: the entry builder says so once, when it fails to call it.

@@ -63,14 +63,14 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
     } finally {
       inHook = false
     }
-    warnOnce('config.beforeSend failed or returned neither an entry nor false; entry sent unchanged')
+    warnOnce('config.beforeSend threw or returned no entry (nor false); entry sent unchanged')
     return entry
   }
 
   function add(level: Level, message: unknown, context?: unknown, base?: Context, at?: number): void {
     try {
       if (stopped) return
-      const time = typeof at == 'number' && isFinite(at) ? at : Date.now()
+      const time = Number.isFinite(at) ? at! : Date.now()
       let extra: Context | undefined
       let text: string
       if (isError(message)) {
@@ -79,7 +79,7 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
         extra = { error }
       } else text = toText(message, redact, max)
       if (context !== undefined) {
-        const own = asContext(sanitize(context, redact, max))
+        const own = clean(context)
         extra = own && extra ? { ...own, ...extra } : own || extra
       }
       // Global < child < the call's own keys.

@@ -35,10 +35,10 @@ export function createFormatter(format: unknown): Formatter {
   return (entry) => {
     try {
       const line = format(entry)
-      if (typeof line == 'string') return oneLine(line.endsWith('\n') ? line.slice(0, -1) : line) + '\n'
-      warnOnce('config.format must return a string; using "text" for that entry')
+      if (typeof line == 'string') return oneLine(line.replace(/\n$/, '')) + '\n'
+      warnOnce('config.format returned no string; using "text"')
     } catch (error) {
-      warnOnce('config.format threw (' + String(error) + '); using "text" for that entry')
+      warnOnce('config.format threw (' + String(error) + '); using "text"')
     }
     return formatText(entry)
   }

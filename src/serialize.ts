@@ -12,102 +12,80 @@ const MAX_ITEMS = 200
  * Values under a key `redact` matches (see `keyMatcher`) become
  * `"[redacted]"`, and so do secret URL parameters' values in strings.
  */
-export function sanitize(value: unknown, redact: RegExp, maxString: number, depth = 0, ancestors: object[] = []): unknown {
-  switch (typeof value) {
-    case 'string':
-      return cleanString(value, redact, maxString)
-    case 'number':
-      return isFinite(value) ? value : String(value)
-    case 'boolean':
-      return value
-    case 'bigint':
-      return value.toString()
-    case 'symbol':
-      return value.toString()
-    case 'undefined':
-      return undefined
-  }
-  if (value === null) return null
+export function sanitize(value: unknown, redact: RegExp, maxString: number, depth = 0, ancestors?: object[]): unknown {
+  // `typeof value == '…'` written out each time: one cheap bytecode in cold code.
+  if (typeof value == 'string') return cleanString(value, redact, maxString)
+  if (typeof value == 'number') return isFinite(value) ? value : String(value)
+  if (typeof value == 'bigint' || typeof value == 'symbol') return String(value)
+  // Not `value`: `document.all` is an object whose typeof is 'undefined'.
+  if (typeof value == 'undefined') return undefined
+  if (typeof value == 'boolean' || value === null) return value
   const object = value as Record<string, unknown>
+  // Made here, not as a default: a string or number needs none.
+  ancestors ||= []
   if (ancestors.includes(object)) return '[Circular]'
+  // One try per level: a Proxy or an exotic host object can throw from any check below.
+  ancestors.push(object)
   try {
-    // In here: a Proxy of a function throws from reading `name` too.
     if (typeof value == 'function') return `[Function ${value.name || 'anonymous'}]`
-    if (object instanceof Error) return describeError(object, redact, maxString, depth, ancestors)
+    if (object instanceof Error) {
+      const out: Record<string, unknown> = { name: sanitize(object.name, redact, maxString), message: sanitize(object.message, redact, maxString) }
+      if (object.stack) out.stack = sanitize(object.stack, redact, maxString)
+      if ('cause' in object && object.cause !== undefined && depth < MAX_DEPTH) out.cause = sanitize(object.cause, redact, maxString, depth + 1, ancestors)
+      return out
+    }
     if (object instanceof Date) return isNaN(+object) ? 'Invalid Date' : object.toISOString()
-    if (typeof object.nodeType == 'number' && typeof object.nodeName == 'string') return describeNode(object)
+    if (typeof object.nodeType == 'number' && typeof object.nodeName == 'string') {
+      // A DOM node: `<div#id.class1.class2>`, never its subtree.
+      const { id, className } = object as unknown as Element
+      let text = '<' + String(object.nodeName).toLowerCase()
+      if (typeof id == 'string' && id) text += '#' + id
+      if (typeof className == 'string' && className) text += '.' + className.trim().split(/\s+/).join('.')
+      return text + '>'
+    }
     if (depth >= MAX_DEPTH) return Array.isArray(object) ? '[Array]' : '[Object]'
-    ancestors.push(object)
-    try {
-      if (Array.isArray(object) || object instanceof Set) {
-        const out: unknown[] = []
-        for (const item of object) {
-          if (out.length >= MAX_ITEMS) {
-            out.push('…')
-            break
-          }
-          const clean = sanitize(item, redact, maxString, depth + 1, ancestors)
-          out.push(clean === undefined ? null : clean)
-        }
-        return out
-      }
-      if (ArrayBuffer.isView(object)) return `[${object.constructor.name}(${object.byteLength} bytes)]`
-      // Map, Headers, URLSearchParams, FormData: pairs behind methods, redacted by key like an object's.
-      if (typeof object.get == 'function' && typeof object.entries == 'function') {
-        return sanitize(Object.fromEntries(object as unknown as Iterable<[string, unknown]>), redact, maxString, depth, ancestors)
-      }
-      if (typeof object.toJSON == 'function') return sanitize(object.toJSON(), redact, maxString, depth + 1, ancestors)
-      const out: Record<string, unknown> = {}
-      let count = 0
-      for (const key in object) {
-        if (!Object.prototype.hasOwnProperty.call(object, key)) continue
-        if (++count > MAX_ITEMS) {
-          out['…'] = 'more keys'
+    if (Array.isArray(object) || object instanceof Set) {
+      const out: unknown[] = []
+      for (const item of object) {
+        if (out.length >= MAX_ITEMS) {
+          out.push('…')
           break
         }
-        if (redact.test(key)) {
-          out[key] = REDACTED
-          continue
-        }
-        let item: unknown
-        try {
-          item = object[key]
-        } catch (error) {
-          item = `[Throws: ${describeThrown(error)}]`
-        }
         const clean = sanitize(item, redact, maxString, depth + 1, ancestors)
-        if (clean !== undefined) out[key] = clean
+        out.push(clean === undefined ? null : clean)
       }
       return out
-    } finally {
-      ancestors.pop()
     }
+    if (ArrayBuffer.isView(object)) return `[${object.constructor.name}(${object.byteLength} bytes)]`
+    // Map, Headers, URLSearchParams, FormData: pairs behind methods, redacted by key like an object's.
+    if (typeof object.get == 'function' && typeof object.entries == 'function')
+      return sanitize(Object.fromEntries(object as unknown as Iterable<[string, unknown]>), redact, maxString, depth, ancestors)
+    if (typeof object.toJSON == 'function') return sanitize(object.toJSON(), redact, maxString, depth + 1, ancestors)
+    const out: Record<string, unknown> = {}
+    let count = 0
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue
+      if (++count > MAX_ITEMS) {
+        out['…'] = 'more keys'
+        break
+      }
+      let item: unknown = REDACTED
+      if (!redact.test(key)) {
+        try {
+          item = sanitize(object[key], redact, maxString, depth + 1, ancestors)
+        } catch (error) {
+          // Cut and redacted like any string: the message may carry a URL.
+          item = cleanString(`[Throws: ${describeThrown(error)}]`, redact, maxString)
+        }
+      }
+      if (item !== undefined) out[key] = item
+    }
+    return out
   } catch (error) {
-    // Proxies and exotic host objects can throw from the checks themselves.
     return `[Unserializable: ${describeThrown(error)}]`
-  }
-}
-
-function describeError(error: Error, redact: RegExp, maxString: number, depth: number, ancestors: object[]) {
-  const out: Record<string, unknown> = {
-    name: sanitize(error.name, redact, maxString),
-    message: sanitize(error.message, redact, maxString),
-  }
-  if (error.stack) out.stack = sanitize(error.stack, redact, maxString)
-  if ('cause' in error && error.cause !== undefined && depth < MAX_DEPTH) {
-    ancestors.push(error)
-    out.cause = sanitize(error.cause, redact, maxString, depth + 1, ancestors)
+  } finally {
     ancestors.pop()
   }
-  return out
-}
-
-function describeNode(node: Record<string, unknown>): string {
-  const element = node as unknown as Element
-  let text = '<' + String(node.nodeName).toLowerCase()
-  if (typeof element.id == 'string' && element.id) text += '#' + element.id
-  if (typeof element.className == 'string' && element.className) text += '.' + element.className.trim().split(/\s+/).join('.')
-  return text + '>'
 }
 
 function describeThrown(error: unknown): string {
@@ -138,7 +116,6 @@ export function isError(value: unknown): value is Error {
 
 /** A string for any value, never throwing: strings as they are (secret URL parameters redacted), the rest as JSON. */
 export function toText(value: unknown, redact: RegExp, maxString: number): string {
-  if (typeof value == 'string') return cleanString(value, redact, maxString)
   const clean = sanitize(value, redact, maxString)
   return typeof clean == 'string' ? clean : String(JSON.stringify(clean))
 }
@@ -151,8 +128,8 @@ export function truncate(line: string, max: number): string {
   if (line.length <= max) return line
   const marker = ` …[truncated ${line.length} chars]`
   let end = Math.max(0, max - marker.length)
-  const last = line.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end--
+  // A high surrogate (0xd800–0xdbff) last would be half a pair.
+  if ((line.charCodeAt(end - 1) & 0xfc00) == 0xd800) end--
   return line.slice(0, end) + marker
 }
 
@@ -162,25 +139,15 @@ export function truncateLine(line: string, max: number): string {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/
+const utf8 = new TextEncoder()
 
 /**
  * Bytes that `line` takes inside a JSON string, as UTF-8: what it adds to a
  * request body, so batch cuts are exact. The engine escapes natively (and
  * well-formed: lone surrogates come out as `\uXXXX`), which is far faster
- * than a loop in JS; only non-ASCII output needs counting by hand.
+ * than a loop in JS; only non-ASCII output needs encoding to count.
  */
 export function jsonStringBytes(line: string): number {
   const escaped = JSON.stringify(line)
-  if (!NON_ASCII.test(escaped)) return escaped.length - 2
-  let bytes = -2
-  for (let i = 0; i < escaped.length; i++) {
-    const c = escaped.charCodeAt(i)
-    if (c < 0x80) bytes++
-    else if (c < 0x800) bytes += 2
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 4
-      i++
-    } else bytes += 3
-  }
-  return bytes
+  return (NON_ASCII.test(escaped) ? utf8.encode(escaped).length : escaped.length) - 2
 }

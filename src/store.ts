@@ -80,21 +80,19 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
     }
   }
   /** Runs one operation on the current store, and again in memory if it fails (sync throws included). */
-  const guarded =
-    <A extends unknown[], R>(op: (store: Store, ...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await op(current, ...args)
-      } catch (error) {
-        fallBack(error)
-        return op(current, ...args)
-      }
+  const guarded = async <R>(op: (store: Store) => Promise<R>): Promise<R> => {
+    try {
+      return await op(current)
+    } catch (error) {
+      fallBack(error)
+      return op(current)
     }
+  }
   return {
     get durable() {
       return current.durable
     },
-    write: guarded((store, puts: Array<[string, unknown]>, deletes: string[]) => store.write(puts, deletes)),
-    read: guarded((store, prefix: string) => store.read(prefix)) as Store['read'],
+    write: (puts, deletes) => guarded((store) => store.write(puts, deletes)),
+    read: (prefix) => guarded((store) => store.read(prefix)),
   }
 }

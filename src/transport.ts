@@ -60,8 +60,6 @@ export interface RequestOptions {
  * URL may carry secrets in its query.
  */
 export async function post(url: string, body: string | undefined, options: RequestOptions): Promise<Answer> {
-  const headers: Headers = { ...options.headers }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
   const abort = new AbortController()
   const timer = setTimeout(() => abort.abort(), options.timeout)
   // Callers check their signal before each attempt (p-retry does), so it is not aborted yet here.
@@ -72,7 +70,7 @@ export async function post(url: string, body: string | undefined, options: Reque
     const response = await fetch(url, {
       method: 'POST',
       body,
-      headers,
+      headers: body === undefined ? options.headers : { ...options.headers, 'Content-Type': 'application/json' },
       credentials: options.credentials,
       keepalive: options.keepalive,
       referrerPolicy: 'no-referrer',

@@ -2,7 +2,7 @@
  * The console as it was before any capture patched it: internal notices go
  * here so they never loop back into the logger.
  */
-const original: Pick<Console, 'warn'> = { warn: typeof console == 'object' ? console.warn.bind(console) : () => {} }
+const originalWarn: (message: string) => void = typeof console == 'object' ? console.warn.bind(console) : () => {}
 
 const said = new Set<string>()
 
@@ -11,7 +11,7 @@ export function warnOnce(message: string): void {
   if (said.has(message)) return
   said.add(message)
   try {
-    original.warn('horn-logger: ' + message)
+    originalWarn('horn-logger: ' + message)
   } catch {
     // A console that throws must not reach the app either.
   }

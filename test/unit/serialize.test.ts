@@ -55,6 +55,16 @@ describe('sanitize', () => {
     expect(clean(value)).toEqual({ ok: 1, bad: '[Throws: nope]' })
   })
 
+  it("redacts and cuts a throwing getter's message like any string", () => {
+    const value = {
+      get bad(): never {
+        throw new Error('see https://x.example/?token=abc123&ok=1 ' + 'y'.repeat(100))
+      },
+    }
+    const out = clean(value, 60) as { bad: string }
+    expect(out.bad).toMatch(/^\[Throws: see https:\/\/x\.example\/\?token=\[redacted\]&ok=1 y+…$/)
+  })
+
   it('survives Proxies whose every trap throws', () => {
     const boom = () => {
       throw new Error('trap')
