@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { agentPage, entryNumbers, indexesOf, launch, lines, range, startServer, waitFor, type HornServer } from './harness'
+import { agentPage, entryNumbers, holdLogs, indexesOf, launch, lines, range, startServer, waitFor, type HornServer } from './harness'
 
 let server: HornServer | undefined
 let browser: Awaited<ReturnType<typeof launch>> | undefined
@@ -23,24 +23,6 @@ async function open(context: BrowserContext, url: string): Promise<Page> {
   await page.goto(url)
   await page.waitForFunction(() => !!(window as any).hornLogger?.stats)
   return page
-}
-
-/** Holds every logs request until `release()`, then answers it 503: nothing gets acknowledged. */
-function holdLogs() {
-  let release!: () => void
-  const released = new Promise<void>((resolve) => (release = resolve))
-  let holding = true
-  return {
-    onLogs: async () => {
-      if (!holding) return undefined
-      await released
-      return { status: 503 }
-    },
-    release() {
-      holding = false
-      release()
-    },
-  }
 }
 
 /** Logs `n` entries tagged `tag` and waits until IndexedDB holds them all. */

@@ -129,3 +129,21 @@ export function indexesOf(server: HornServer, id: string): number[] {
 export async function stats(page: Page) {
   return page.evaluate(() => (window as any).hornLogger.stats())
 }
+
+/** Holds every logs request until `release()`, then answers it 503: nothing gets acknowledged. */
+export function holdLogs() {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let holding = true
+  return {
+    onLogs: async () => {
+      if (!holding) return undefined
+      await released
+      return { status: 503 }
+    },
+    release() {
+      holding = false
+      release()
+    },
+  }
+}

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { DEMO_CSP } from '../../demo/server.mjs'
-import { agentPage, entryNumbers, indexesOf, lines, range, startServer, waitFor, type HornServer } from '../browser/harness'
+import { agentPage, entryNumbers, holdLogs, indexesOf, lines, range, startServer, waitFor, type HornServer } from '../browser/harness'
 import { killAll, tempDir, type Engine, type EngineBrowser, type EnginePage } from './driver'
 
 // The agent's globals (`hornLogger`, `HornLogger`) are typed by src/script.ts; the tests reach them
@@ -36,24 +36,6 @@ function agentOn(page: EnginePage) {
 }
 
 const appSessionId = (page: EnginePage) => page.evaluate(() => (window as any).hornLogger.appSessionId as string | undefined)
-
-/** Holds every logs request until `release()`, then answers it 503: nothing gets acknowledged before. */
-function holdLogs() {
-  let release!: () => void
-  const released = new Promise<void>((resolve) => (release = resolve))
-  let holding = true
-  return {
-    onLogs: async () => {
-      if (!holding) return undefined
-      await released
-      return { status: 503 }
-    },
-    release() {
-      holding = false
-      release()
-    },
-  }
-}
 
 /**
  * Script-tag attributes that leave out the page-info first line (`data-log-page-info="false"`),
