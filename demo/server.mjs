@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The reference Horn server behind `npm run demo`: every call of SPEC section 1
- * (App Sessions and Sessions) at the SPEC paths, on Node's own `http` module,
+ * The reference Horn server behind `npm run demo`: every call of the Horn REST API
+ * (App Sessions and Sessions) at its paths, on Node's own `http` module,
  * with SQLite storage (a 2xx only once the write is committed), bounds on what
  * a client may send or store, the Horn access rules, fault injection for trying
  * the agent (only when asked for), and the demo's static files.
@@ -656,7 +656,7 @@ function parseJsonObject(body) {
   return value
 }
 
-/** A `long` in the SPEC: a non-negative safe integer (timestamps, indexes). @param {unknown} v @param {string} name */
+/** A `long` in the Horn API: a non-negative safe integer (timestamps, indexes). @param {unknown} v @param {string} name */
 function checkLong(v, name) {
   if (v === undefined) throw new HttpError(400, `"${name}" is required`)
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new HttpError(400, `"${name}" must be a non-negative integer, got ${JSON.stringify(v)}`)

@@ -105,7 +105,7 @@ CREATE TABLE sessions_ended (session TEXT PRIMARY KEY, ended INTEGER NOT NULL);
  *   A linked user: the person, and when it was first linked.
  * @typedef {{ id: string, clientId: string, url: string, started: number, channels: string[], channelsSessions: string[],
  *   users: AppSessionUser[], batchCount: number, updated: number }} AppSession
- *   The SPEC fields, plus `batchCount` and `updated` (ms of the last change) so a viewer can poll cheaply.
+ *   The Horn API fields, plus `batchCount` and `updated` (ms of the last change) so a viewer can poll cheaply.
  * @typedef {{ index: number, time: number, data: string, body: string, received: number }} Batch
  *   `body` is the request body exactly as received: a retry must match it byte for byte.
  * @typedef {{ seq: number, id: string, client_id: string, url: string, started: number, channels: string,
