@@ -73,7 +73,8 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
       const time = Number.isFinite(at) ? at! : Date.now()
       let extra: Context | undefined
       let text: string
-      if (isError(message)) {
+      // A string (most calls) is no Error: no try/catch around `instanceof`.
+      if (typeof message != 'string' && isError(message)) {
         const error = sanitize(message, redact, max) as { name?: unknown; message?: unknown }
         text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
         extra = { error }

@@ -17,9 +17,12 @@ function iso(time: number): string {
   return lastIso
 }
 
+/** Each level's label, made once: `toUpperCase()` would make a new string per line. */
+const labels: Record<string, string> = {}
+
 /** `2026-11-27T10:00:00.000Z INFO joined {"room":"blue"}` */
 export const formatText: Formatter = (entry) =>
-  `${iso(entry.time)} ${entry.level.toUpperCase()} ${oneLine(entry.message)}${entry.context ? ' ' + JSON.stringify(entry.context) : ''}\n`
+  `${iso(entry.time)} ${(labels[entry.level] ||= entry.level.toUpperCase())} ${oneLine(entry.message)}${entry.context ? ' ' + JSON.stringify(entry.context) : ''}\n`
 
 /** `{"time":…,"level":"info","seq":0,"message":"joined","context":{…}}` */
 export const formatJson: Formatter = (entry) =>
