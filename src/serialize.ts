@@ -102,7 +102,7 @@ function describeThrown(error: unknown): string {
  * parameters redacted. Cut first, so a huge string is not scanned whole; a
  * value the cut split is still redacted (its parameter's value runs to the end).
  */
-function cleanString(text: string, redact: RegExp, maxString: number): string {
+export function cleanString(text: string, redact: RegExp, maxString: number): string {
   return text.length > maxString ? redactUrls(text.slice(0, maxString), redact) + '…' : redactUrls(text, redact)
 }
 
