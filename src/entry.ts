@@ -5,7 +5,7 @@
  */
 import type { Level, LogEntry } from './types'
 import { LEVELS, type ResolvedConfig } from './config'
-import { isError, sanitize, toText, truncateLine } from './serialize'
+import { cleanString, isError, sanitize, toText, truncateLine } from './serialize'
 import { warnOnce } from './lib/console'
 
 /** Context as entries carry it: a plain object, redacted and JSON-safe. Replaced, never mutated: views and entries share it. */
@@ -73,7 +73,9 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
       const time = Number.isFinite(at) ? at! : Date.now()
       let extra: Context | undefined
       let text: string
-      if (isError(message)) {
+      // A string (most calls) goes straight to the string cleaner: no Error test, no type dispatch.
+      if (typeof message == 'string') text = cleanString(message, redact, max)
+      else if (isError(message)) {
         const error = sanitize(message, redact, max) as { name?: unknown; message?: unknown }
         text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
         extra = { error }

@@ -21,11 +21,12 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
   if (typeof value == 'undefined') return undefined
   if (typeof value == 'boolean' || value === null) return value
   const object = value as Record<string, unknown>
-  // Made here, not as a default: a string or number needs none.
-  ancestors ||= []
-  if (ancestors.includes(object)) return '[Circular]'
+  // Made here, not as a default: a string or number needs none. `[object]`
+  // holds one slot; a first `push` would allocate seventeen.
+  if (!ancestors) ancestors = [object]
+  else if (ancestors.includes(object)) return '[Circular]'
   // One try per level: a Proxy or an exotic host object can throw from any check below.
-  ancestors.push(object)
+  else ancestors.push(object)
   try {
     if (typeof value == 'function') return `[Function ${value.name || 'anonymous'}]`
     if (object instanceof Error) {
@@ -101,7 +102,7 @@ function describeThrown(error: unknown): string {
  * parameters redacted. Cut first, so a huge string is not scanned whole; a
  * value the cut split is still redacted (its parameter's value runs to the end).
  */
-function cleanString(text: string, redact: RegExp, maxString: number): string {
+export function cleanString(text: string, redact: RegExp, maxString: number): string {
   return text.length > maxString ? redactUrls(text.slice(0, maxString), redact) + '…' : redactUrls(text, redact)
 }
 
