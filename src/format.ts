@@ -1,4 +1,4 @@
-import type { Entry, Formatter } from './types'
+import type { Formatter } from './types'
 import { warnOnce } from './lib/console'
 
 /** One entry is one line: a newline inside it would split it on the server. */
