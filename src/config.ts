@@ -64,6 +64,8 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   const headers = c.headers
   const maxBatchBytes = bounded('maxBatchBytes', 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
   return {
+    // beforeSend (not checked here: the entry builder says so once, when it fails to call it), release, environment, context: as given.
+    ...c,
     clientId: String(c.clientId || 'unknown'),
     apiUrl: String(c.apiUrl || (typeof location == 'object' ? location.origin : '')).replace(/\/+$/, ''),
     channel: c.channel == null ? undefined : String(c.channel),
@@ -83,11 +85,6 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     requestTimeout: bounded('requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS, 1000, 600_000),
     redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
-    // Not a function: the entry builder says so once, when it fails to call it.
-    beforeSend: c.beforeSend,
-    release: c.release,
-    environment: c.environment,
-    context: c.context,
     logPageInfo: c.logPageInfo !== false,
   }
 }
