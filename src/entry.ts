@@ -50,8 +50,8 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
 
   // One function, not two: the minifier would turn the inner one into a closure made on every call.
   const clean = (value: unknown): Context | undefined => {
-    const clean = sanitize(value, redact, max)
-    return clean && typeof clean == 'object' && !Array.isArray(clean) ? nonEmpty(clean as Context) : clean === undefined ? clean : { context: clean }
+    const safe = sanitize(value, redact, max)
+    return safe && typeof safe == 'object' && !Array.isArray(safe) ? nonEmpty(safe as Context) : safe === undefined ? safe : { context: safe }
   }
 
   /** What `beforeSend` made of the entry; the entry as it was when the hook threw or returned something else. */
