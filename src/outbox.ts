@@ -1,5 +1,5 @@
 import type { Store } from './store'
-import { cutBatch, jsonBytesOf, sealBatch, type Batch } from './batcher'
+import { cutBatch, sealBatch, type Batch } from './batcher'
 import { jsonStringBytes, truncateLine } from './serialize'
 import { batchEntry, batchKey, chunkEntry, chunkKey, instanceEntry, recordKey, type InstanceRecord, type StoredParts } from './schema'
 
@@ -107,6 +107,21 @@ export interface Outbox {
   clear(): Promise<void>
 }
 
+/**
+ * UTF-8 bytes of `text` from `from` to `to` inside a JSON string, read in
+ * place (no escaped copy of every line to measure it); -1 when it holds
+ * anything but printable ASCII and newlines (then `jsonStringBytes` counts).
+ */
+function asciiJsonBytes(text: string, from: number, to: number): number {
+  let bytes = to - from
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c == 34 || c == 92 || c == 10) bytes++
+    else if (c < 32 || c > 126) return -1
+  }
+  return bytes
+}
+
 /** Opens an outbox. */
 export function createOutbox({ record, store, limits, events, writeGate, restored }: OutboxOptions): Outbox {
   const id = record.id
@@ -126,8 +141,6 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
   let blockBase = 0
   let recent: string[] = []
   let recentUnits = 0
-  // Lines that prepare changed (cut, or a newline added), by sequence number.
-  const changed = new Map<number, string>()
   let prepared = base // sizes known up to here
   let persistedEnd = base // stored (in a chunk or a batch) up to here
   let recordDirty = false
@@ -177,19 +190,18 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     recentUnits = 0
   }
 
-  /** The line of entry `i` (counted from `base`); its block is joined. */
-  const lineAt = (i: number) => changed.get(base + i) ?? blocks[blockOf[i] - blockBase].slice(starts[i], starts[i] + lens[i])
-
-  /** The lines of entries [from, to) (counted from `base`), in as few slices of their blocks as can be: no copy. */
+  /** The text of entries [from, to) (counted from `base`, joined), one slice of a block per block: no copy. */
   function textOf(from: number, to: number): string[] {
     const parts: string[] = []
     for (let i = from, j; i < to; i = j) {
-      const line = changed.get(base + i)
-      for (j = i + 1; line === undefined && j < to && blockOf[j] == blockOf[i] && !changed.has(base + j); ) j++
-      parts.push(line ?? blocks[blockOf[i] - blockBase].slice(starts[i], starts[j - 1] + lens[j - 1]))
+      for (j = i + 1; j < to && blockOf[j] == blockOf[i]; ) j++
+      parts.push(blocks[blockOf[i] - blockBase].slice(starts[i], starts[j - 1] + lens[j - 1]))
     }
     return parts
   }
+
+  /** The line of entry `i` (counted from `base`); its block is joined. */
+  const lineAt = (i: number) => blocks[blockOf[i] - blockBase].slice(starts[i], starts[i] + lens[i])
 
   /** Moves the per-entry arrays to new ones with room for `length` entries, without the first `gone`. */
   function resize(length: number, gone = 0): void {
@@ -205,13 +217,12 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     lens = copy(lens)
   }
 
-  /** Forgets the blocks and changed lines before the head: their entries are sealed or dropped. */
+  /** Forgets the blocks before the head's: their entries are sealed or dropped. */
   function release(): void {
     const h = record.head - base
     const first = h < count ? blockOf[h] : blockBase + blocks.length
     blocks.splice(0, first - blockBase)
     blockBase = first
-    for (const seq of changed.keys()) if (seq < record.head) changed.delete(seq)
   }
 
   /**
@@ -223,12 +234,13 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     let i = prepared - base
     if (i < stop) join()
     while (i < stop) {
-      const text = blocks[blockOf[i] - blockBase]
+      const k = blockOf[i] - blockBase
+      const text = blocks[k]
       const at = starts[i]
       const end = at + lens[i]
-      let size = jsonBytesOf(text, at, end)
+      let size = asciiJsonBytes(text, at, end)
       // A line ends in `\n` (every cut relies on it), and escaping can grow it past the limit its length respected.
-      if (end == at || text.charCodeAt(end - 1) != 10 || size > limits.maxEntryBytes) {
+      if (size < 0 || size > limits.maxEntryBytes || text.charCodeAt(end - 1) != 10 || end == at) {
         let line = text.slice(at, end)
         if (line.charCodeAt(line.length - 1) != 10) line += '\n'
         size = jsonStringBytes(line)
@@ -236,9 +248,14 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
           line = truncateLine(line, Math.floor((line.length * limits.maxEntryBytes) / size) - 64)
           size = jsonStringBytes(line)
         }
-        storedBytes += line.length - lens[i]
-        lens[i] = line.length
-        changed.set(base + i, line)
+        // Rare: the line changed, so its block is rebuilt around it.
+        const grown = line.length - lens[i]
+        if (grown) {
+          blocks[k] = text.slice(0, at) + line + text.slice(end)
+          for (let j = i + 1; j < count && blockOf[j] == blockOf[i]; j++) starts[j] += grown
+          lens[i] = line.length
+          storedBytes += grown
+        }
       }
       sizes[i] = size
       if (++i % ENTRIES_PER_CLOCK_READ == 0 && performance.now() > until) break
