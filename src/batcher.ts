@@ -38,26 +38,6 @@ export function cutBatch(sizes: ArrayLike<number>, from: number, to: number, max
   return end
 }
 
-/**
- * UTF-8 bytes of `text` from `from` to `to` inside a JSON string: what those
- * lines add to a body (as `jsonStringBytes` counts, JSON.stringify's escapes,
- * a lone surrogate as `\uXXXX`). Reads the characters in place: no escaped
- * copy of every line to measure it.
- */
-export function jsonBytesOf(text: string, from: number, to: number): number {
-  let bytes = 0
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
-    bytes +=
-      c < 32 ? (c > 7 && c < 14 && c != 11 ? 2 : 6)
-      : c < 128 ? (c == 34 || c == 92 ? 2 : 1)
-      : c < 2048 ? 2
-      : (c & 0xfc00) != 0xd800 || i + 1 >= to || (text.charCodeAt(i + 1) & 0xfc00) != 0xdc00 ? ((c & 0xf800) == 0xd800 ? 6 : 3)
-      : (i++, 4)
-  }
-  return bytes
-}
-
 /** Seals lines into a batch. Lines already end in `\n`. */
 export function sealBatch(index: number, time: number, lines: string[], count: number, dataBytes: number): Batch {
   const body = JSON.stringify({ time, data: lines.join(''), index })
