@@ -7,6 +7,14 @@ import { batchEntry, batchKey, chunkEntry, chunkKey, instanceEntry, recordKey, t
 /** Checked every this many entries against a slice's deadline: reading the clock costs more than one entry. */
 const ENTRIES_PER_CLOCK_READ = 64
 
+/**
+ * Lines are kept joined, this many UTF-16 units to a block: a string over
+ * 128 KiB is a large object to V8, never copied nor kept in its young
+ * generation. Kept one string each, the lines of a burst grew the young
+ * generation to its maximum (16 MB) and cost a header each.
+ */
+const BLOCK_UNITS = 1 << 17
+
 export interface SealedBatch extends Batch {
   /** Sent at least once: from then on its index and bytes are fixed for good. */
   readonly attempted?: boolean
@@ -99,14 +107,40 @@ export interface Outbox {
   clear(): Promise<void>
 }
 
+/**
+ * UTF-8 bytes of `text` from `from` to `to` inside a JSON string, read in
+ * place (no escaped copy of every line to measure it); -1 when it holds
+ * anything but printable ASCII and newlines (then `jsonStringBytes` counts).
+ */
+function asciiJsonBytes(text: string, from: number, to: number): number {
+  let bytes = to - from
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c == 34 || c == 92 || c == 10) bytes++
+    else if (c < 32 || c > 126) return -1
+  }
+  return bytes
+}
+
 /** Opens an outbox. */
 export function createOutbox({ record, store, limits, events, writeGate, restored }: OutboxOptions): Outbox {
   const id = record.id
-  // Entries from sequence number `base` on; [head, end) are not yet sealed.
+  // Entries from sequence number `base` on, `count` of them; [head, end) are not yet sealed.
   let base = record.head
-  let times: number[] = []
-  let lines: string[] = []
-  let sizes: number[] = []
+  let count = 0
+  // Per entry, in typed arrays (no object each, no garbage as they grow): its
+  // time, JSON size, and where its line is: block number, offset, length.
+  let times = new Float64Array(1024)
+  let sizes = new Int32Array(1024)
+  let blockOf = new Int32Array(1024)
+  let starts = new Int32Array(1024)
+  let lens = new Int32Array(1024)
+  // Blocks `blockBase`, `blockBase + 1`, …; lines pushed since the last join
+  // are `recent` (block `blockBase + blocks.length` once joined).
+  let blocks: string[] = []
+  let blockBase = 0
+  let recent: string[] = []
+  let recentUnits = 0
   let prepared = base // sizes known up to here
   let persistedEnd = base // stored (in a chunk or a batch) up to here
   let recordDirty = false
@@ -124,11 +158,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
 
   // Stored names (see schema.ts), read in this one place.
   for (const { s: first, t: chunkTimes, l: chunkLines } of restored?.chunks ?? []) {
-    for (let i = Math.max(0, record.head - first); i < chunkLines.length; i++) {
-      times.push(chunkTimes[i])
-      lines.push(chunkLines[i])
-      storedBytes += chunkLines[i].length
-    }
+    for (let i = Math.max(0, record.head - first); i < chunkLines.length; i++) add(chunkTimes[i], chunkLines[i])
     const end = first + chunkLines.length
     chunks.push({ key: chunkKey(id, first), end })
     persistedEnd = Math.max(persistedEnd, end)
@@ -139,7 +169,61 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     storedBytes += batch.body.length
   }
 
-  const end = () => base + lines.length
+  const end = () => base + count
+
+  /** Keeps one line; no copy of its text until its block is joined. */
+  function add(time: number, line: string): void {
+    if (count == times.length) resize(2 * count)
+    times[count] = time
+    blockOf[count] = blockBase + blocks.length
+    starts[count] = recentUnits
+    lens[count++] = line.length
+    recent.push(line)
+    storedBytes += line.length
+    if ((recentUnits += line.length) >= BLOCK_UNITS) join()
+  }
+
+  function join(): void {
+    // One copy of the lines' text: V8 builds a formatted line as a tree of its pieces.
+    if (recent.length) blocks.push(recent.join(''))
+    recent = []
+    recentUnits = 0
+  }
+
+  /** The text of entries [from, to) (counted from `base`, joined), one slice of a block per block: no copy. */
+  function textOf(from: number, to: number): string[] {
+    const parts: string[] = []
+    for (let i = from, j; i < to; i = j) {
+      for (j = i + 1; j < to && blockOf[j] == blockOf[i]; ) j++
+      parts.push(blocks[blockOf[i] - blockBase].slice(starts[i], starts[j - 1] + lens[j - 1]))
+    }
+    return parts
+  }
+
+  /** The line of entry `i` (counted from `base`); its block is joined. */
+  const lineAt = (i: number) => blocks[blockOf[i] - blockBase].slice(starts[i], starts[i] + lens[i])
+
+  /** Moves the per-entry arrays to new ones with room for `length` entries, without the first `gone`. */
+  function resize(length: number, gone = 0): void {
+    const copy = <A extends Float64Array | Int32Array>(a: A): A => {
+      const b = new (a.constructor as new (length: number) => A)(length)
+      b.set(a.subarray(gone, count))
+      return b
+    }
+    times = copy(times)
+    sizes = copy(sizes)
+    blockOf = copy(blockOf)
+    starts = copy(starts)
+    lens = copy(lens)
+  }
+
+  /** Forgets the blocks before the head's: their entries are sealed or dropped. */
+  function release(): void {
+    const h = record.head - base
+    const first = h < count ? blockOf[h] : blockBase + blocks.length
+    blocks.splice(0, first - blockBase)
+    blockBase = first
+  }
 
   /**
    * Sizes (and exact truncation) of the entries up to sequence number `upTo`,
@@ -148,16 +232,31 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
   function prepare(upTo: number, until = Infinity): number {
     const stop = Math.min(upTo, end()) - base
     let i = prepared - base
+    if (i < stop) join()
     while (i < stop) {
-      let line = lines[i]
-      let size = jsonStringBytes(line)
-      // Escaping can grow a line past the limit that its length respected.
-      for (let tries = 0; size > limits.maxEntryBytes && tries < 4; tries++) {
-        line = truncateLine(line, Math.floor((line.length * limits.maxEntryBytes) / size) - 64)
+      const k = blockOf[i] - blockBase
+      const text = blocks[k]
+      const at = starts[i]
+      const end = at + lens[i]
+      let size = asciiJsonBytes(text, at, end)
+      // A line ends in `\n` (every cut relies on it), and escaping can grow it past the limit its length respected.
+      if (size < 0 || size > limits.maxEntryBytes || text.charCodeAt(end - 1) != 10 || end == at) {
+        let line = text.slice(at, end)
+        if (line.charCodeAt(line.length - 1) != 10) line += '\n'
         size = jsonStringBytes(line)
+        for (let tries = 0; size > limits.maxEntryBytes && tries < 4; tries++) {
+          line = truncateLine(line, Math.floor((line.length * limits.maxEntryBytes) / size) - 64)
+          size = jsonStringBytes(line)
+        }
+        // Rare: the line changed, so its block is rebuilt around it.
+        const grown = line.length - lens[i]
+        if (grown) {
+          blocks[k] = text.slice(0, at) + line + text.slice(end)
+          for (let j = i + 1; j < count && blockOf[j] == blockOf[i]; j++) starts[j] += grown
+          lens[i] = line.length
+          storedBytes += grown
+        }
       }
-      storedBytes += line.length - lines[i].length
-      lines[i] = line
       sizes[i] = size
       if (++i % ENTRIES_PER_CLOCK_READ == 0 && performance.now() > until) break
     }
@@ -168,22 +267,23 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     const i = record.head - base
     record.mark ??= { n: 0, t: times[i] }
     record.mark.n++
-    storedBytes -= lines[i].length
-    lines[i] = ''
+    storedBytes -= lens[i]
     record.head++
+    // Past its block's last entry: the block goes (a long synchronous burst stays in the bound).
+    if (blockOf[i] != blockOf[i + 1]) release()
     persistedEnd = Math.max(persistedEnd, record.head)
     prepared = Math.max(prepared, record.head)
     recordDirty = true
     events.dropped?.(1)
   }
 
-  /** Forgets entries that are sealed or dropped, once they are a good part of the arrays. */
+  /** Forgets entries that are sealed or dropped: their text now, their slots once they are a good part of the arrays. */
   function compact(): void {
+    release()
     const gone = record.head - base
-    if (gone < 1024 || gone * 2 < lines.length) return
-    times = times.slice(gone)
-    lines = lines.slice(gone)
-    sizes = sizes.slice(gone)
+    if (gone < 1024 || gone * 2 < count) return
+    resize(Math.max(1024, 2 * (count - gone)), gone)
+    count -= gone
     base = record.head
   }
 
@@ -228,7 +328,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     const notice = mark && events.notice(mark.t, mark.n)
     let dataBytes = notice ? jsonStringBytes(notice) : 0
     const from = record.head - base
-    const to = cutBatch(sizes, from, lines.length, limits.maxBatchBytes, limits.maxBatchEntries, dataBytes)
+    const to = cutBatch(sizes, from, count, limits.maxBatchBytes, limits.maxBatchEntries, dataBytes)
     for (let i = from; i < to; i++) dataBytes += sizes[i]
     return { from, to, notice, dataBytes, time: mark ? mark.t : times[from] }
   }
@@ -244,13 +344,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     },
 
     push(time, line) {
-      // A line ends in `\n` (every cut relies on it). Reading its last character
-      // also makes it one flat string before it is kept: V8 builds a formatted
-      // line as a tree of its pieces, several times its size.
-      if (line.charCodeAt(line.length - 1) != 10) line += '\n'
-      times.push(time)
-      lines.push(line)
-      storedBytes += line.length
+      add(time, line)
       // Past the bound, the oldest unsealed entries go; a sealed batch may be on the server already.
       while (storedBytes > limits.maxStoredBytes && record.head < end()) dropHead()
     },
@@ -264,7 +358,9 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
       const to = Math.max(from, prepare(end(), until))
       const puts: Array<[string, unknown]> = []
       if (to > from) {
-        const entry = chunkEntry(id, from, times.slice(from - base, to - base), lines.slice(from - base, to - base))
+        const chunkLines: string[] = []
+        for (let i = from - base; i < to - base; i++) chunkLines.push(lineAt(i))
+        const entry = chunkEntry(id, from, Array.from(times.subarray(from - base, to - base)), chunkLines)
         puts.push(entry)
         chunks.push({ key: entry[0], end: to })
         persistedEnd = to
@@ -281,7 +377,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
       const next = cut()
       // Full: it stopped at a limit before running out of entries, or holds the most a batch may.
       if (!next) return { bytes: 0, full: false }
-      const full = next.to < lines.length || next.to - next.from >= limits.maxBatchEntries
+      const full = next.to < count || next.to - next.from >= limits.maxBatchEntries
       return { bytes: sealBatch(record.nextIndex, next.time, [], 0, next.dataBytes).bytes, full }
     },
 
@@ -289,12 +385,9 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
       const next = cut()
       if (!next) return undefined
       const { from, to, notice, dataBytes, time } = next
-      const batchLines = lines.slice(from, to)
-      for (let i = from; i < to; i++) {
-        storedBytes -= lines[i].length
-        lines[i] = ''
-      }
+      const batchLines = textOf(from, to)
       if (notice) batchLines.unshift(notice)
+      for (let i = from; i < to; i++) storedBytes -= lens[i]
       const batch: Sealed = sealBatch(record.nextIndex, time, batchLines, to - from, dataBytes)
       storedBytes += batch.body.length
       sealed.push(batch)

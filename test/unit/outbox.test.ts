@@ -178,6 +178,39 @@ describe('outbox', () => {
     expect(batch.bytes).toBe(utf8(batch.body))
   })
 
+  it('ends a line without a newline with one, and cuts a changed line out of a block without moving its neighbours', async () => {
+    const { outbox } = setup({ maxEntryBytes: 512 })
+    outbox.push(T0, line(0))
+    outbox.push(T0, 'no newline')
+    outbox.push(T0, '')
+    outbox.push(T0, '"'.repeat(400) + '\n') // escaped, 800+ bytes: cut
+    outbox.push(T0, line(4))
+    const { batch } = outbox.seal()!
+    const lines = linesOf(batch.body)
+    expect(lines.slice(0, 3)).toEqual([line(0), 'no newline\n', '\n'])
+    expect(lines[3]).toMatch(/truncated 400 chars\]\n$/)
+    expect(lines[4]).toBe(line(4))
+    expect(batch.bytes).toBe(utf8(batch.body))
+  })
+
+  it('keeps a burst of many blocks in order through drops, persists and seals', async () => {
+    // 100-unit lines, 20,000 of them: 2,000,000 units, about 15 blocks; the bound keeps 5,000.
+    const { outbox, store, counts } = setup({ maxStoredBytes: 500_000, maxBatchEntries: 1000, maxBatchBytes: 60 * 1024 })
+    for (let i = 0; i < 20_000; i++) outbox.push(T0 + i, line(i, 100))
+    expect(counts.dropped).toBe(15_000)
+    expect(outbox.waiting).toBe(5_000)
+    expect(outbox.oldest).toBe(T0 + 15_000)
+    await outbox.persist()
+    const stored = await store.read<{ s: number; t: number[]; l: string[] }>('c:a:')
+    expect(stored.flatMap(([, c]) => c.l)).toEqual(Array.from({ length: 5_000 }, (_, i) => line(15_000 + i, 100)))
+    expect(stored.flatMap(([, c]) => c.t)).toEqual(Array.from({ length: 5_000 }, (_, i) => T0 + 15_000 + i))
+    const data: string[] = []
+    for (let sealed; (sealed = outbox.seal()); ) data.push(parse(sealed.batch.body).data)
+    expect(data.join('')).toBe(
+      `${new Date(T0).toISOString()} WARN dropped 15000 entries here\n` + Array.from({ length: 5_000 }, (_, i) => line(15_000 + i, 100)).join(''),
+    )
+  })
+
   it('stores bodies byte-identical to the sealed ones', async () => {
     const { outbox, store } = setup({ maxBatchEntries: 3 })
     for (let i = 0; i < 9; i++) outbox.push(T0 + i, i % 2 ? line(i) : `ß ${i} \u2028 \ud83d lone\n`)
