@@ -48,11 +48,9 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
   // A log call made by the hook itself skips the hook: no recursion (it may log through a captured console).
   let inHook = false
 
-  // One function, not two: the minifier would turn the inner one into a closure made on every call.
-  const clean = (value: unknown): Context | undefined => {
-    const safe = sanitize(value, redact, max)
-    return safe && typeof safe == 'object' && !Array.isArray(safe) ? nonEmpty(safe as Context) : safe === undefined ? safe : { context: safe }
-  }
+  const asContext = (clean: unknown): Context | undefined =>
+    clean && typeof clean == 'object' && !Array.isArray(clean) ? nonEmpty(clean as Context) : clean === undefined ? clean : { context: clean }
+  const clean = (value: unknown) => asContext(sanitize(value, redact, max))
 
   /** What `beforeSend` made of the entry; the entry as it was when the hook threw or returned something else. */
   function hook(entry: LogEntry): LogEntry | false {
@@ -94,8 +92,7 @@ export function createEntries(config: ResolvedConfig, push: (time: number, line:
         text = kept.message
         merged = kept.context
       }
-      // Not inlined by the minifier: inlined, `push` would become a closure made on every call.
-      /*@__NOINLINE__*/ push(time, truncateLine(config.format({ time, level, message: text, context: merged, seq: logged++ }), max))
+      push(time, truncateLine(config.format({ time, level, message: text, context: merged, seq: logged++ }), max))
     } catch (error) {
       warnOnce('internal error: ' + String(error))
     }

@@ -6,21 +6,13 @@ const MAX_DEPTH = 8
 const MAX_ITEMS = 200
 
 /**
- * The objects being walked, outermost first: meeting one of them again is a
- * circular reference. One array for every call (no array per log call); a
- * call starts its own part of it at `base`, so a getter that logs while
- * being read does not see its caller's objects.
- */
-const path: object[] = []
-
-/**
  * Turns any value into plain JSON-compatible data without throwing:
  * circular references, `BigInt`, symbols, functions, throwing getters,
  * DOM nodes, errors and huge strings all come out as something readable.
  * Values under a key `redact` matches (see `keyMatcher`) become
  * `"[redacted]"`, and so do secret URL parameters' values in strings.
  */
-export function sanitize(value: unknown, redact: RegExp, maxString: number, depth = 0, base = path.length): unknown {
+export function sanitize(value: unknown, redact: RegExp, maxString: number, depth = 0, ancestors?: object[]): unknown {
   // `typeof value == '…'` written out each time: one cheap bytecode in cold code.
   if (typeof value == 'string') return cleanString(value, redact, maxString)
   if (typeof value == 'number') return isFinite(value) ? value : String(value)
@@ -29,15 +21,18 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
   if (typeof value == 'undefined') return undefined
   if (typeof value == 'boolean' || value === null) return value
   const object = value as Record<string, unknown>
-  if (path.includes(object, base)) return '[Circular]'
-  // Popped in `finally`. One try per level: a Proxy or an exotic host object can throw from any check below.
-  path.push(object)
+  // Made here, not as a default: a string or number needs none. `[object]`
+  // holds one slot; a first `push` would allocate seventeen.
+  if (!ancestors) ancestors = [object]
+  else if (ancestors.includes(object)) return '[Circular]'
+  // One try per level: a Proxy or an exotic host object can throw from any check below.
+  else ancestors.push(object)
   try {
     if (typeof value == 'function') return `[Function ${value.name || 'anonymous'}]`
     if (object instanceof Error) {
       const out: Record<string, unknown> = { name: sanitize(object.name, redact, maxString), message: sanitize(object.message, redact, maxString) }
       if (object.stack) out.stack = sanitize(object.stack, redact, maxString)
-      if ('cause' in object && object.cause !== undefined && depth < MAX_DEPTH) out.cause = sanitize(object.cause, redact, maxString, depth + 1, base)
+      if ('cause' in object && object.cause !== undefined && depth < MAX_DEPTH) out.cause = sanitize(object.cause, redact, maxString, depth + 1, ancestors)
       return out
     }
     if (object instanceof Date) return isNaN(+object) ? 'Invalid Date' : object.toISOString()
@@ -57,7 +52,7 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
           out.push('…')
           break
         }
-        const clean = sanitize(item, redact, maxString, depth + 1, base)
+        const clean = sanitize(item, redact, maxString, depth + 1, ancestors)
         out.push(clean === undefined ? null : clean)
       }
       return out
@@ -65,8 +60,8 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
     if (ArrayBuffer.isView(object)) return `[${object.constructor.name}(${object.byteLength} bytes)]`
     // Map, Headers, URLSearchParams, FormData: pairs behind methods, redacted by key like an object's.
     if (typeof object.get == 'function' && typeof object.entries == 'function')
-      return sanitize(Object.fromEntries(object as unknown as Iterable<[string, unknown]>), redact, maxString, depth, base)
-    if (typeof object.toJSON == 'function') return sanitize(object.toJSON(), redact, maxString, depth + 1, base)
+      return sanitize(Object.fromEntries(object as unknown as Iterable<[string, unknown]>), redact, maxString, depth, ancestors)
+    if (typeof object.toJSON == 'function') return sanitize(object.toJSON(), redact, maxString, depth + 1, ancestors)
     const out: Record<string, unknown> = {}
     let count = 0
     for (const key in object) {
@@ -78,7 +73,7 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
       let item: unknown = REDACTED
       if (!redact.test(key)) {
         try {
-          item = sanitize(object[key], redact, maxString, depth + 1, base)
+          item = sanitize(object[key], redact, maxString, depth + 1, ancestors)
         } catch (error) {
           // Cut and redacted like any string: the message may carry a URL.
           item = cleanString(`[Throws: ${describeThrown(error)}]`, redact, maxString)
@@ -90,7 +85,7 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
   } catch (error) {
     return `[Unserializable: ${describeThrown(error)}]`
   } finally {
-    path.pop()
+    ancestors.pop()
   }
 }
 
