@@ -38,9 +38,9 @@ export function cutBatch(sizes: ArrayLike<number>, from: number, to: number, max
   return end
 }
 
-/** Seals lines into a batch. Lines already end in `\n`. */
-export function sealBatch(index: number, time: number, lines: string[], count: number, dataBytes: number): Batch {
-  const body = JSON.stringify({ time, data: lines.join(''), index })
+/** Seals text into a batch: `parts`, each one or more whole lines ending in `\n` (the outbox hands slices of its blocks). */
+export function sealBatch(index: number, time: number, parts: string[], count: number, dataBytes: number): Batch {
+  const body = JSON.stringify({ time, data: parts.join(''), index })
   const empty = JSON.stringify({ time, data: '', index })
   return { index, body, count, bytes: empty.length + dataBytes }
 }
