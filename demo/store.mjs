@@ -496,32 +496,21 @@ export function createStore(options) {
         OR EXISTS (SELECT 1 FROM json_each(a.channels) c WHERE c.value IN (SELECT value FROM json_each(?))))`)
       args.push(caller.id, JSON.stringify(operatedChannels(caller)))
     }
+    /** One filter: its condition, with `value` bound to its `?`, when the caller gave it. */
+    const filter = (/** @type {unknown} */ value, /** @type {string} */ condition) => {
+      if (value === undefined) return
+      where.push(condition)
+      args.push(value)
+    }
     if (f.user !== undefined) {
       const byHandle = [...people.values()].find((p) => p.handle === f.user)
-      const userId = byHandle?.id ?? (/^\d+$/.test(f.user) ? Number(f.user) : -1)
-      where.push('EXISTS (SELECT 1 FROM users u WHERE u.app_session = a.id AND u.user_id = ?)')
-      args.push(userId)
+      filter(byHandle?.id ?? (/^\d+$/.test(f.user) ? Number(f.user) : -1), 'EXISTS (SELECT 1 FROM users u WHERE u.app_session = a.id AND u.user_id = ?)')
     }
-    if (f.channelSession !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM json_each(a.channels_sessions) c WHERE c.value = ?)')
-      args.push(f.channelSession)
-    }
-    if (f.channel !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM json_each(a.channels) c WHERE c.value = ?)')
-      args.push(f.channel)
-    }
-    if (f.url !== undefined) {
-      where.push('instr(a.url, ?) > 0') // case-sensitive, unlike LIKE
-      args.push(f.url)
-    }
-    if (f.startedBefore !== undefined) {
-      where.push('a.started < ?')
-      args.push(f.startedBefore)
-    }
-    if (f.startedAfter !== undefined) {
-      where.push('a.started > ?')
-      args.push(f.startedAfter)
-    }
+    filter(f.channelSession, 'EXISTS (SELECT 1 FROM json_each(a.channels_sessions) c WHERE c.value = ?)')
+    filter(f.channel, 'EXISTS (SELECT 1 FROM json_each(a.channels) c WHERE c.value = ?)')
+    filter(f.url, 'instr(a.url, ?) > 0') // case-sensitive, unlike LIKE
+    filter(f.startedBefore, 'a.started < ?')
+    filter(f.startedAfter, 'a.started > ?')
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
     const d = /** @type {import('better-sqlite3').Database} */ (db)
     const total = /** @type {{ n: number }} */ (d.prepare(`SELECT COUNT(*) AS n FROM app_sessions a ${clause}`).get(...args)).n

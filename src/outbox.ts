@@ -107,21 +107,6 @@ export interface Outbox {
   clear(): Promise<void>
 }
 
-/**
- * UTF-8 bytes of `text` from `from` to `to` inside a JSON string, read in
- * place (no escaped copy of every line to measure it); -1 when it holds
- * anything but printable ASCII and newlines (then `jsonStringBytes` counts).
- */
-function asciiJsonBytes(text: string, from: number, to: number): number {
-  let bytes = to - from
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
-    if (c == 34 || c == 92 || c == 10) bytes++
-    else if (c < 32 || c > 126) return -1
-  }
-  return bytes
-}
-
 /** Opens an outbox. */
 export function createOutbox({ record, store, limits, events, writeGate, restored }: OutboxOptions): Outbox {
   const id = record.id
@@ -238,9 +223,9 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
       const text = blocks[k]
       const at = starts[i]
       const end = at + lens[i]
-      let size = asciiJsonBytes(text, at, end)
+      let size = jsonStringBytes(text, at, end)
       // A line ends in `\n` (every cut relies on it), and escaping can grow it past the limit its length respected.
-      if (size < 0 || size > limits.maxEntryBytes || text.charCodeAt(end - 1) != 10 || end == at) {
+      if (size > limits.maxEntryBytes || text.charCodeAt(end - 1) != 10 || end == at) {
         let line = text.slice(at, end)
         if (line.charCodeAt(line.length - 1) != 10) line += '\n'
         size = jsonStringBytes(line)

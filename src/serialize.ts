@@ -143,12 +143,22 @@ const NON_ASCII = /[^\x00-\x7f]/
 const utf8 = new TextEncoder()
 
 /**
- * Bytes that `line` takes inside a JSON string, as UTF-8: what it adds to a
- * request body, so batch cuts are exact. The engine escapes natively (and
- * well-formed: lone surrogates come out as `\uXXXX`), which is far faster
- * than a loop in JS; only non-ASCII output needs encoding to count.
+ * Bytes that `text` (or its part from `from` to `to`) takes inside a JSON
+ * string, as UTF-8: what it adds to a request body, so batch cuts are exact.
+ * Printable ASCII and newlines (most lines) are counted in place, with no
+ * escaped copy (a burst would make one per line, all garbage). Anything else
+ * is escaped natively (well-formed: lone surrogates come out as `\uXXXX`) and
+ * encoded only when the output is not ASCII.
  */
-export function jsonStringBytes(line: string): number {
-  const escaped = JSON.stringify(line)
-  return (NON_ASCII.test(escaped) ? utf8.encode(escaped).length : escaped.length) - 2
+export function jsonStringBytes(text: string, from = 0, to = text.length): number {
+  let bytes = to - from
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c == 34 || c == 92 || c == 10) bytes++
+    else if (c < 32 || c > 126) {
+      const escaped = JSON.stringify(text.slice(from, to))
+      return (NON_ASCII.test(escaped) ? utf8.encode(escaped).length : escaped.length) - 2
+    }
+  }
+  return bytes
 }
