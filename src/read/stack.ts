@@ -43,6 +43,8 @@ export function parseStack(stack: string): Frame[] {
   } catch {
     return []
   }
+  // Words that merely look like a frame (a message, `dispatchEvent@[native code]` alone) are no stack.
+  if (!frames.some((f) => f.fileName && Number.isFinite(f.lineNumber))) return []
   return frames
     .filter((f) => f.fileName !== undefined || f.functionName !== undefined)
     .map((f) => ({
