@@ -13,7 +13,7 @@ import { promisify } from 'node:util'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { rollup } from 'rollup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launch, startServer, waitFor, type HornServer } from '../browser/harness'
+import { launch, startServer, waitFor, type HornServer } from '../support/harness'
 import { packAndInstall, root, type Packed } from '../support/pack'
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))

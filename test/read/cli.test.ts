@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { createHornServer } from '../../demo/server.mjs'
-import { waitFor } from '../browser/harness'
+import { waitFor } from '../support/harness'
 import { packAndInstall, type Installed } from '../support/pack'
 import { CALL_AT, ORIGINAL_FILE, THROW_AT, minifiedApp } from '../support/minified'
 
