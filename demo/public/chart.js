@@ -37,7 +37,8 @@ function overlay(call) {
       ctx.fillStyle = marker.level === 'ERROR' ? COLORS.loss : marker.level === 'WARN' ? BAND_EDGE : MARKER
       ctx.fillRect(at, top, 1, height)
       // Labels step down so neighbours do not overprint each other.
-      ctx.fillText(marker.label, at + 3 * devicePixelRatio, top + ((i % 4) * 13 + 2) * devicePixelRatio)
+      const label = marker.label.length > 28 ? marker.label.slice(0, 27) + '…' : marker.label
+      ctx.fillText(label, at + 3 * devicePixelRatio, top + ((i % 4) * 13 + 2) * devicePixelRatio)
     }
     ctx.restore()
   }
@@ -60,10 +61,11 @@ export function drawCall(box, call, width) {
     height: CHART_HEIGHT,
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: true, range: () => [call.from / 1000, Math.max(call.to, call.from + 1000) / 1000] }, kbps: { auto: true, range: (u, lo, hi) => [0, Math.max(hi, 1)] }, pct: { range: [0, 100] }, ms: { range: (u, lo, hi) => [0, Math.max(hi, 100)] }, mos: { range: [1, 5] } },
+    scales: { x: { time: true, range: () => [call.from / 1000, Math.max(call.to, call.from + 1000) / 1000] }, kbps: { auto: true, range: (u, lo, hi) => [0, Math.max(hi, 1)] }, pct: { range: (u, lo, hi) => [0, Math.max(10, Math.ceil((hi ?? 0) * 1.2))] }, ms: { range: (u, lo, hi) => [0, Math.max(hi, 100)] }, mos: { range: [1, 5] } },
     axes: [
       {},
       { scale: 'kbps', label: 'kbps', size: 55 },
+      { scale: 'pct', label: 'loss %', size: 45, grid: { show: false } },
       { scale: 'ms', label: 'RTT ms', side: 1, size: 50, grid: { show: false } },
       { scale: 'mos', label: 'MOS', side: 1, size: 40, grid: { show: false } },
     ],
