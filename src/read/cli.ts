@@ -46,15 +46,15 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     // parseArgs' own errors (an unknown option, a missing value) are usage errors.
     const failure = typeof code == 'string' && code.startsWith('ERR_PARSE_ARGS')
       ? new CliError(`${(error as Error).message} (horn-logger ${name} --help)`, EXIT.usage)
-      : toCliError(error, io.env.HORN_API_URL ?? apiUrlOf(args))
+      : toCliError(error, apiUrlOf(args) ?? io.env.HORN_API_URL ?? 'the API')
     io.err(`horn-logger ${name}: ${failure.message}\n`)
     return failure.code
   }
 }
 
 /** The `--api-url` among the arguments, for an error message. */
-function apiUrlOf(args: string[]): string {
+function apiUrlOf(args: string[]): string | undefined {
   const i = args.findIndex((a) => a === '--api-url' || a.startsWith('--api-url='))
-  if (i < 0) return 'the API'
-  return args[i].includes('=') ? args[i].slice(args[i].indexOf('=') + 1) : args[i + 1] ?? 'the API'
+  if (i < 0) return undefined
+  return args[i].includes('=') ? args[i].slice(args[i].indexOf('=') + 1) : args[i + 1]
 }

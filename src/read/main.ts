@@ -4,9 +4,19 @@
  */
 import { runCli } from './cli'
 
+/** After Ctrl+C, a command that does not end by itself (a long read; `--follow` ends at once) is stopped this much later. */
+const STOP_GRACE_MS = 1000
+/** 128 + SIGINT: what a shell reports for a command stopped by Ctrl+C. */
+const EXIT_INTERRUPTED = 130
+
+// A SIGINT listener replaces Node's own exit on Ctrl+C: `--follow` ends cleanly (0), anything else soon after (130).
 const interrupted = new Promise<void>((resolve) => {
-  process.once('SIGINT', () => resolve())
-  process.once('SIGTERM', () => resolve())
+  const stop = () => {
+    resolve()
+    setTimeout(() => process.exit(EXIT_INTERRUPTED), STOP_GRACE_MS).unref()
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
 })
 
 // `horn-logger logs … | head`: a closed pipe ends the command quietly.

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util'
 import { statSync } from 'node:fs'
 import { CONNECT_HELP, CONNECT_OPTIONS, connect } from '../connect'
-import { CliError, EXIT } from '../exit'
+import { HornApiError, HornNetworkError } from '../../api'
+import { CliError, EXIT, toCliError } from '../exit'
 import type { Io } from '../io'
 import { LEVELS, lineFilter, splitLines, toLevel } from '../line'
 import { createStackMapper, type MappedStack, type StackMapper } from '../sourcemaps'
@@ -110,7 +111,7 @@ export async function logsCommand(args: string[], io: Io): Promise<number> {
   }
   const dir = values['source-maps']
   if (dir !== undefined && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--source-maps ${dir}: not a directory`, EXIT.usage)
-  const { api } = connect(values, io.env)
+  const { api, apiUrl } = connect(values, io.env)
   const keep = lineFilter({ level, grep: values.grep })
   const mapper = dir !== undefined || !values['no-fetch-maps'] ? createStackMapper({ sourceMapsDir: dir, fetchMaps: !values['no-fetch-maps'] }) : undefined
   const printed = new Map<string, number>()
@@ -130,16 +131,26 @@ export async function logsCommand(args: string[], io: Io): Promise<number> {
   if (!values.follow) return EXIT.ok
 
   let stop = false
+  let down = false
   void io.interrupted.then(() => (stop = true))
   while (!stop) {
     let timer: ReturnType<typeof setTimeout> | undefined
     await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, interval))), io.interrupted])
     clearTimeout(timer)
     if (stop) break
-    const now = version(await api.appSessions.get(id))
-    const changed = now === undefined || now !== last
-    last = now
-    if (changed) await print(await api.appSessions.logs(id))
+    try {
+      const now = version(await api.appSessions.get(id))
+      const changed = now === undefined || now !== last
+      last = now
+      if (changed) await print(await api.appSessions.logs(id))
+      if (down) io.err('horn-logger logs: the server answers again\n')
+      down = false
+    } catch (error) {
+      // A tail outlives a server restart or a network blip (said once); a refusal or a 404 ends it.
+      if (!(error instanceof HornNetworkError) && !(error instanceof HornApiError && error.status >= 500)) throw error
+      if (!down) io.err(`horn-logger logs: ${toCliError(error, apiUrl).message}; still following\n`)
+      down = true
+    }
   }
   return EXIT.ok
 }
