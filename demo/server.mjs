@@ -20,6 +20,7 @@ import { createAccess } from './server/access.mjs'
 import { createFaults } from './server/faults.mjs'
 import { createHandler, createRouter, originMatcher, sendJson, DEFAULT_BODY_LIMIT, REQUEST_LOG_SIZE } from './server/http.mjs'
 import { ROUTE_MODULES } from './server/routes/index.mjs'
+import { createStateView } from './server/state.mjs'
 import { createStatic, DEMO_CSP } from './server/static.mjs'
 
 export { DEMO_CSP }
@@ -122,34 +123,7 @@ export function createHornServer(options = {}) {
     else socket.destroy()
   })
 
-  /** Read-only views of what the server holds; each call returns fresh copies. */
-  const state = {
-    /** `http://127.0.0.1:PORT` once listening: the agent's apiUrl. */
-    get url() {
-      return baseUrl
-    },
-    get settings() {
-      return faults.view()
-    },
-    /** Every app session, in registration order. */
-    appSessions: () => store.appSessions(),
-    /** @param {string} id */
-    appSession: (id) => (store.hasAppSession(id) ? store.getAppSession(id) : undefined),
-    /** Stored batches in index order, each `{ index, time, data, body, received }`. @param {string} id */
-    batches: (id) => (store.hasAppSession(id) ? store.batches(id) : []),
-    /** What `GET /app_sessions/{id}/logs` answers, or undefined for an unknown id. @param {string} id */
-    logs: (id) => (store.hasAppSession(id) ? store.logText(id) : undefined),
-    /** The fixture's channel sessions, with `ended` as it is now. */
-    sessions: () => store.sessions(),
-    /** The last 2000 answered requests, oldest first: `{ method, path, status, time, ms, headers }`. */
-    requests,
-    /** The latest 409s (a different body for an already stored index), oldest first: `{ appSessionId, index, time }`. */
-    get conflicts() {
-      return store.conflicts()
-    },
-    /** Bytes held and the quotas. */
-    usage: () => store.usage(),
-  }
+  const state = createStateView({ store, faults, requests, url: () => baseUrl })
 
   return {
     state,
@@ -202,8 +176,11 @@ const USAGE = `usage: node demo/server.mjs [--data FILE] [--fault-controls] [--f
   --latency MS            delay every API answer
   --cors-origin O         allowed CORS origin (repeatable; '*' for any, without credentials); default: any loopback origin`
 
-/** @param {string[]} argv */
-async function main(argv) {
+/**
+ * The flags, checked: a bad one prints the usage and exits 2.
+ * @param {string[]} argv
+ */
+function parseCli(argv) {
   let values
   try {
     ({ values } = parseArgs({
@@ -225,10 +202,7 @@ async function main(argv) {
     console.error(`${/** @type {Error} */ (err).message}\n${USAGE}`)
     process.exit(2)
   }
-  if (values.help) {
-    console.log(USAGE)
-    return
-  }
+  if (values.help) return { help: true, port: 0, options: {} }
   /** @param {string | undefined} raw @param {string} name @param {number} max */
   const num = (raw, name, max) => {
     if (raw === undefined) return undefined
@@ -250,26 +224,26 @@ async function main(argv) {
     }
     return n
   }
-  const port = num(process.env.PORT, 'PORT', 65535) ?? 8787
-  const horn = createHornServer({
-    dataFile: values.data && path.resolve(values.data),
-    syncFull: values['sync-full'],
-    bodyLimit: bytes(values['body-limit'], '--body-limit'),
-    appSessionQuota: bytes(values['app-session-quota'], '--app-session-quota'),
-    totalQuota: bytes(values['total-quota'], '--total-quota'),
-    faultControls: values['fault-controls'],
-    failRate: num(values['fail-rate'], '--fail-rate', 1),
-    latencyMs: num(values.latency, '--latency', 60_000),
-    corsOrigin: values['cors-origin'],
-  })
-  let url
-  try {
-    ({ url } = await horn.listen(port))
-  } catch (err) {
-    const e = /** @type {NodeJS.ErrnoException} */ (err)
-    console.error(e.code === 'EADDRINUSE' ? `port ${port} is in use; try PORT=8788 npm run demo` : e.message)
-    process.exit(1)
+  return {
+    help: false,
+    port: num(process.env.PORT, 'PORT', 65535) ?? 8787,
+    /** @type {HornServerOptions} */
+    options: {
+      dataFile: values.data && path.resolve(values.data),
+      syncFull: values['sync-full'],
+      bodyLimit: bytes(values['body-limit'], '--body-limit'),
+      appSessionQuota: bytes(values['app-session-quota'], '--app-session-quota'),
+      totalQuota: bytes(values['total-quota'], '--total-quota'),
+      faultControls: values['fault-controls'],
+      failRate: num(values['fail-rate'], '--fail-rate', 1),
+      latencyMs: num(values.latency, '--latency', 60_000),
+      corsOrigin: values['cors-origin'],
+    },
   }
+}
+
+/** @param {string} url @param {HornServerOptions} options @param {ReturnType<typeof createHornServer>} horn */
+async function printBanner(url, options, horn) {
   const distFile = path.join(DEMO_DIR, '..', 'dist', 'horn-logger.min.js')
   const built = await fsp.stat(distFile).then(() => true, () => false)
   console.log(`Horn reference server listening on ${url}
@@ -278,8 +252,12 @@ async function main(argv) {
   log viewer     ${url}/viewer.html
   API (apiUrl)   ${url}
   demo users     ${url}/_demo/users
-${values['fault-controls'] ? `  take logs down curl -X POST '${url}/_control/logs-down?seconds=30'\n` : ''}${values.data ? `  database       ${path.resolve(values.data)}\n` : '  database       in memory (--data FILE keeps it)\n'}${horn.state.settings.failRate || horn.state.settings.latencyMs ? `  faults         fail rate ${horn.state.settings.failRate}, latency ${horn.state.settings.latencyMs} ms\n` : ''}${built ? '' : '\n  note: dist/horn-logger.min.js is missing; run `npm run build` so the demo page can load the agent\n'}
+${options.faultControls ? `  take logs down curl -X POST '${url}/_control/logs-down?seconds=30'\n` : ''}${options.dataFile ? `  database       ${options.dataFile}\n` : '  database       in memory (--data FILE keeps it)\n'}${horn.state.settings.failRate || horn.state.settings.latencyMs ? `  faults         fail rate ${horn.state.settings.failRate}, latency ${horn.state.settings.latencyMs} ms\n` : ''}${built ? '' : '\n  note: dist/horn-logger.min.js is missing; run `npm run build` so the demo page can load the agent\n'}
 Ctrl+C to stop.`)
+}
+
+/** @param {ReturnType<typeof createHornServer>} horn */
+function stopOnSignals(horn) {
   let stopping = false
   const stop = async () => {
     if (stopping) process.exit(1) // a second Ctrl+C does not wait
@@ -298,6 +276,26 @@ Ctrl+C to stop.`)
       if (/** @type {NodeJS.ErrnoException} */ (err).code === 'ESRCH') void stop()
     }
   }, 500).unref()
+}
+
+/** @param {string[]} argv */
+async function main(argv) {
+  const { help, port, options } = parseCli(argv)
+  if (help) {
+    console.log(USAGE)
+    return
+  }
+  const horn = createHornServer(options)
+  let url
+  try {
+    ({ url } = await horn.listen(port))
+  } catch (err) {
+    const e = /** @type {NodeJS.ErrnoException} */ (err)
+    console.error(e.code === 'EADDRINUSE' ? `port ${port} is in use; try PORT=8788 npm run demo` : e.message)
+    process.exit(1)
+  }
+  await printBanner(url, options, horn)
+  stopOnSignals(horn)
 }
 
 const isMain = (() => {

@@ -136,30 +136,8 @@ export function createAppSessions({ db, people, activeSession, now }) {
    * @returns {{ total: number, results: AppSession[] }} newest `started` first
    */
   function listAppSessions(caller, f) {
-    const where = []
-    /** @type {unknown[]} */
-    const args = []
-    if (!caller.support) {
-      where.push(`(EXISTS (SELECT 1 FROM users u WHERE u.app_session = a.id AND u.user_id = ?)
-        OR EXISTS (SELECT 1 FROM json_each(a.channels) c WHERE c.value IN (SELECT value FROM json_each(?))))`)
-      args.push(caller.id, JSON.stringify(operatedChannels(caller)))
-    }
-    /** One filter: its condition, with `value` bound to its `?`, when the caller gave it. */
-    const filter = (/** @type {unknown} */ value, /** @type {string} */ condition) => {
-      if (value === undefined) return
-      where.push(condition)
-      args.push(value)
-    }
-    if (f.user !== undefined) {
-      const byHandle = people.byHandle(f.user)
-      filter(byHandle?.id ?? (/^\d+$/.test(f.user) ? Number(f.user) : -1), 'EXISTS (SELECT 1 FROM users u WHERE u.app_session = a.id AND u.user_id = ?)')
-    }
-    filter(f.channelSession, 'EXISTS (SELECT 1 FROM json_each(a.channels_sessions) c WHERE c.value = ?)')
-    filter(f.channel, 'EXISTS (SELECT 1 FROM json_each(a.channels) c WHERE c.value = ?)')
-    filter(f.url, 'instr(a.url, ?) > 0') // case-sensitive, unlike LIKE
-    filter(f.startedBefore, 'a.started < ?')
-    filter(f.startedAfter, 'a.started > ?')
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
+    const byHandle = f.user === undefined ? undefined : people.byHandle(f.user)
+    const { clause, args } = appSessionFilter(caller, f, byHandle?.id)
     const d = db.database()
     const total = /** @type {{ n: number }} */ (d.prepare(`SELECT COUNT(*) AS n FROM app_sessions a ${clause}`).get(...args)).n
     const rows = /** @type {AppSessionRow[]} */ (d.prepare(`SELECT a.* FROM app_sessions a ${clause} ORDER BY a.started DESC, a.seq DESC LIMIT ? OFFSET ?`)
@@ -175,4 +153,36 @@ export function createAppSessions({ db, people, activeSession, now }) {
     hasAppSession: (id) => stmts().appSession.get(id) !== undefined,
     appSessions: () => /** @type {AppSessionRow[]} */ (stmts().allAppSessions.all()).map(appSessionView),
   }
+}
+
+/**
+ * The WHERE clause (over `app_sessions a`) and its arguments for a list: what the caller may read, and the filters given.
+ * @param {FixtureUser} caller
+ * @param {{ user?: string, channelSession?: string, channel?: string, url?: string, startedBefore?: number, startedAfter?: number }} f
+ * @param {number | undefined} userIdByHandle the id of the person whose handle is `f.user`, if any
+ */
+function appSessionFilter(caller, f, userIdByHandle) {
+  const where = []
+  /** @type {unknown[]} */
+  const args = []
+  if (!caller.support) {
+    where.push(`(EXISTS (SELECT 1 FROM users u WHERE u.app_session = a.id AND u.user_id = ?)
+      OR EXISTS (SELECT 1 FROM json_each(a.channels) c WHERE c.value IN (SELECT value FROM json_each(?))))`)
+    args.push(caller.id, JSON.stringify(operatedChannels(caller)))
+  }
+  /** One filter: its condition, with `value` bound to its `?`, when the caller gave it. */
+  const filter = (/** @type {unknown} */ value, /** @type {string} */ condition) => {
+    if (value === undefined) return
+    where.push(condition)
+    args.push(value)
+  }
+  if (f.user !== undefined) {
+    filter(userIdByHandle ?? (/^\d+$/.test(f.user) ? Number(f.user) : -1), 'EXISTS (SELECT 1 FROM users u WHERE u.app_session = a.id AND u.user_id = ?)')
+  }
+  filter(f.channelSession, 'EXISTS (SELECT 1 FROM json_each(a.channels_sessions) c WHERE c.value = ?)')
+  filter(f.channel, 'EXISTS (SELECT 1 FROM json_each(a.channels) c WHERE c.value = ?)')
+  filter(f.url, 'instr(a.url, ?) > 0') // case-sensitive, unlike LIKE
+  filter(f.startedBefore, 'a.started < ?')
+  filter(f.startedAfter, 'a.started > ?')
+  return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', args }
 }

@@ -141,24 +141,7 @@ export function createChannelSessions({ fixture, db, person, imageUrl, now }) {
       .filter((s) => f.to === undefined || (s.started ?? s.created) <= f.to)
       .map((s) => sessionView(s, f.imgSize))
       .filter((s) => f.hasRecording === undefined || s.hadRecording === f.hasRecording)
-    /** @type {(s: ReturnType<typeof sessionView>) => number | string | undefined} */
-    const key = {
-      started: (/** @type {any} */ s) => s.started,
-      ended: (/** @type {any} */ s) => s.ended,
-      name: (/** @type {any} */ s) => s.name,
-      presence: (/** @type {any} */ s) => s.participantsCount,
-    }[f.sort]
-    const dir = f.order === 'asc' ? 1 : -1
-    list.sort((a, b) => {
-      const ka = key(a)
-      const kb = key(b)
-      if (ka === undefined || kb === undefined) {
-        if (ka !== kb) return ka === undefined ? 1 : -1
-      } else if (ka !== kb) {
-        return dir * (typeof ka === 'string' ? ka.localeCompare(String(kb)) : ka < /** @type {number} */ (kb) ? -1 : 1)
-      }
-      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
-    })
+    list.sort(sessionOrder(f.sort, f.order))
     return { total: list.length, results: list.slice(f.offset, f.offset + f.limit) }
   }
 
@@ -195,5 +178,32 @@ export function createChannelSessions({ fixture, db, person, imageUrl, now }) {
     /** @param {string} id For the demo's avatars only (no access check: a name's initials). */
     sessionName: (id) => sessionRecord(id).name,
     channels: () => [...channels.values()].map((c) => ({ ...c })),
+  }
+}
+
+/**
+ * The comparison for a session list: missing values (not started, not ended) last in either order; ties by id.
+ * @param {'started' | 'ended' | 'name' | 'presence'} sort @param {'asc' | 'desc'} order
+ * @returns {(a: { id: string, started?: number, ended?: number, name: string, participantsCount: number },
+ *   b: { id: string, started?: number, ended?: number, name: string, participantsCount: number }) => number}
+ */
+function sessionOrder(sort, order) {
+  /** @type {(s: any) => number | string | undefined} */
+  const key = {
+    started: (/** @type {any} */ s) => s.started,
+    ended: (/** @type {any} */ s) => s.ended,
+    name: (/** @type {any} */ s) => s.name,
+    presence: (/** @type {any} */ s) => s.participantsCount,
+  }[sort]
+  const dir = order === 'asc' ? 1 : -1
+  return (a, b) => {
+    const ka = key(a)
+    const kb = key(b)
+    if (ka === undefined || kb === undefined) {
+      if (ka !== kb) return ka === undefined ? 1 : -1
+    } else if (ka !== kb) {
+      return dir * (typeof ka === 'string' ? ka.localeCompare(String(kb)) : ka < /** @type {number} */ (kb) ? -1 : 1)
+    }
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
   }
 }
