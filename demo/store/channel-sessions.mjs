@@ -38,23 +38,7 @@ export function createChannelSessions({ fixture, db, person, imageUrl, now }) {
   }
 
   /** @param {FixtureSession} s @param {number | undefined} imgSize */
-  function sessionView(s, imgSize) {
-    return {
-      id: s.id,
-      name: s.name,
-      serviceMode: s.serviceMode,
-      channel: s.channel,
-      clientId: s.clientId,
-      participantsCount: s.participants.length,
-      hadRecording: fixture.recordings.some((r) => r.session === s.id),
-      created: s.created,
-      started: s.started,
-      ended: s.ended,
-      groupId: s.groupId,
-      parentId: s.parentId,
-      imageUrl: imageUrl('session', s.id, imgSize ?? DEFAULT_IMG_SIZE),
-    }
-  }
+  const sessionView = (s, imgSize) => viewOf(s, imgSize, fixture, imageUrl)
 
   /** @param {string} id */
   function sessionRecord(id) {
@@ -108,13 +92,7 @@ export function createChannelSessions({ fixture, db, person, imageUrl, now }) {
   function channelParticipants(caller, uuid, f) {
     if (!channels.has(uuid)) throw notFound(`unknown channel "${uuid}"`)
     checkOperator(caller, uuid)
-    /** @type {Map<number, number>} */
-    const lastSeen = new Map()
-    for (const s of sessions.values()) {
-      if (s.channel !== uuid) continue
-      const seen = s.ended ?? s.started ?? s.created
-      for (const p of s.participants) lastSeen.set(p, Math.max(lastSeen.get(p) ?? -Infinity, seen))
-    }
+    const lastSeen = lastSeenIn(sessions.values(), uuid)
     const needle = f.search?.toLowerCase()
     const list = [...lastSeen]
       .map(([id, seen]) => ({ ...person(id, f.imgSize), lastSeen: seen }))
@@ -206,4 +184,42 @@ function sessionOrder(sort, order) {
     }
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
   }
+}
+
+/**
+ * A channel session as the Horn API answers it.
+ * @param {FixtureSession} s @param {number | undefined} imgSize
+ * @param {import('./fixture.mjs').Fixture} fixture @param {import('./fixture.mjs').ImageUrl} imageUrl
+ */
+function viewOf(s, imgSize, fixture, imageUrl) {
+  return {
+    id: s.id,
+    name: s.name,
+    serviceMode: s.serviceMode,
+    channel: s.channel,
+    clientId: s.clientId,
+    participantsCount: s.participants.length,
+    hadRecording: fixture.recordings.some((r) => r.session === s.id),
+    created: s.created,
+    started: s.started,
+    ended: s.ended,
+    groupId: s.groupId,
+    parentId: s.parentId,
+    imageUrl: imageUrl('session', s.id, imgSize ?? DEFAULT_IMG_SIZE),
+  }
+}
+
+/**
+ * When each participant of the channel's sessions was last there (a session's end, else its start, else its creation).
+ * @param {Iterable<FixtureSession>} sessions @param {string} uuid @returns {Map<number, number>}
+ */
+function lastSeenIn(sessions, uuid) {
+  /** @type {Map<number, number>} */
+  const lastSeen = new Map()
+  for (const s of sessions) {
+    if (s.channel !== uuid) continue
+    const seen = s.ended ?? s.started ?? s.created
+    for (const p of s.participants) lastSeen.set(p, Math.max(lastSeen.get(p) ?? -Infinity, seen))
+  }
+  return lastSeen
 }
