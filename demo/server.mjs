@@ -9,6 +9,17 @@
  *   node demo/server.mjs [--data FILE] [--fault-controls] [--fail-rate 0.3] [--latency 200] [--cors-origin URL]
  *
  * Tests import `createHornServer` and listen on port 0.
+ *
+ * This file wires the pieces and holds the command line:
+ *   server/http.mjs     CORS, routing, the JSON rule, body limits, refusals as JSON errors
+ *   server/input.mjs    checks of bodies and query parameters
+ *   server/access.mjs   bearer tokens to fixture users; who reads which app session
+ *   server/static.mjs   demo/public and dist/, the pages' CSP
+ *   server/faults.mjs   fail rate, latency, logs down, reset (`horn.controls`)
+ *   server/state.mjs    `horn.state`
+ *   server/routes/      one module per resource, listed in routes/index.mjs
+ * A new route goes in its resource's module: `on('GET /path/:param', ({ req, res, params, query, body }) => ...)`.
+ * A new option: a `@property` in HornServerOptions below; route modules read it from `deps.options`.
  */
 import http from 'node:http'
 import { promises as fsp, realpathSync } from 'node:fs'
