@@ -166,6 +166,9 @@ it('draws a call as a chart over time: bitrate, loss, RTT, MOS, its warning as a
     return { inside: amber((fromS + toS) / 2), before: amber(fromS / 2 + 0.25) }
   }, { fromS: WARN_FROM_S, toS: WARN_TO_S, callS: CALL_S })
   expect(tint.inside).toBeGreaterThanOrEqual(15)
+  // Only uPlot's two files are served from node_modules.
+  for (const p of ['/vendor/uplot/package.json', '/vendor/uplot/uPlot.cjs.js', '/vendor/playwright-core/package.json']) expect((await fetch(url + p)).status, p).toBe(404)
+  expect((await fetch(url + '/vendor/uplot/uPlot.min.css')).headers.get('content-type')).toMatch(/^text\/css/)
   expect(tint.before).toBeLessThanOrEqual(3)
   expect(problems).toEqual([])
   await page.context().close()
