@@ -132,17 +132,24 @@ if (existsSync('src/webrtc/index.ts')) {
 if (existsSync('src/read/main.ts')) {
   const read = () => [umdAsEsm, nodeResolve({ preferBuiltins: true }), typescript({ tsconfig: './tsconfig.read.json', noEmit: false, declaration: false, outDir: undefined })]
   const external = (id) => id.startsWith('node:')
+  // The bundled libraries' MIT notices travel with the files that carry them.
+  const notices = `/*!
+ * Bundled, under the MIT License:
+ *   error-stack-parser, stackframe: Copyright (c) 2017 Eric Wendelin and other contributors
+ *   @jridgewell/trace-mapping, @jridgewell/sourcemap-codec: Copyright 2024 Justin Ridgewell
+ *   @jridgewell/resolve-uri: Copyright 2019 Justin Ridgewell
+ */`
   builds.push(
     {
       input: 'src/read/main.ts',
       external,
-      output: { file: 'dist/cli.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+      output: { file: 'dist/cli.mjs', format: 'es', banner: `#!/usr/bin/env node\n${notices}` },
       plugins: read(),
     },
     {
       input: 'src/read/index.ts',
       external,
-      output: { file: 'dist/read.mjs', format: 'es', sourcemap: true },
+      output: { file: 'dist/read.mjs', format: 'es', sourcemap: true, banner: notices },
       plugins: read(),
     },
     {
