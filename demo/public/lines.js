@@ -67,7 +67,7 @@ export function findStacks(context, path = '', depth = 0, found = []) {
 
 const PC = /\bwebrtc (pc\d+)\b/
 /** Lines that set a call up or sum it up: drawn as markers. */
-const MARKER = /\b(created|connectionState|candidate pair|ICE restart|closed|summary|ended)\b/i
+const MARKER = /\b(created|connected|connectionState|candidate pair|ICE restart|reconnected|disconnected|failed|closed|summary|ended)\b|\bafter \d+(\.\d+)? s\b/i
 
 /** Numbers under keys `keyTest` matches, anywhere in `value` (an interval's summary nests them by direction and kind). */
 function numbersUnder(value, keyTest, out = [], depth = 0) {
@@ -90,12 +90,15 @@ function measure(context) {
   const dir = (names) => names.map((n) => context[n]).find(isObject)
   const inKbps = sum(numbersUnder(dir(['in', 'inbound', 'recv', 'received']), isKbps))
   const outKbps = sum(numbersUnder(dir(['out', 'outbound', 'send', 'sent']), isKbps))
-  const loss = max(numbersUnder(context, (k) => /loss/i.test(k)))
+  const loss = max(numbersUnder(context, (k) => /^(loss|lossPct|lossPercent|packetLoss|packetLossPct)$/i.test(k)))
   // `rtt` in seconds (as getStats has it) or `rttMs` in milliseconds.
   const rttMs = numbersUnder(context, (k) => /^rttMs$|^roundTripTimeMs$/i.test(k))
   const rttS = numbersUnder(context, (k) => /^(rtt|roundTripTime)$/i.test(k)).map((s) => s * 1000)
   const rtt = max([...rttMs, ...rttS])
-  const mos = min(numbersUnder(context, (k) => /^mos$/i.test(k)))
+  // `mos` a number, or one per direction (`{ out, in }`); a summary's `{ min, median }` is no sample.
+  const mos = min(typeof context.mos === 'number' ? [context.mos] : isObject(context.mos)
+    ? Object.entries(context.mos).filter(([k, v]) => /^(in|out|inbound|outbound|send|recv)$/i.test(k) && typeof v === 'number').map(([, v]) => v)
+    : [])
   if ([inKbps, outKbps, loss, rtt, mos].every((v) => v === null)) return undefined
   return { inKbps, outKbps, loss, rtt, mos }
 }
@@ -103,9 +106,17 @@ function measure(context) {
 /** `problem: high-rtt (connection)` → `high-rtt (connection)`: what a warning and its end have in common. */
 function problemKey(line, rest) {
   const c = line.context ?? {}
-  if (typeof c.problem === 'string') return `${c.problem}${typeof c.where === 'string' ? ` (${c.where})` : ''}`
+  const code = typeof c.problem === 'string' ? c.problem : typeof c.warning === 'string' ? c.warning : undefined
+  if (code) return `${code}${typeof c.where === 'string' ? ` (${c.where})` : ''}`
   const m = /problem(?: over| ended)?:\s*(.+)$/i.exec(rest)
   return m ? m[1].trim() : undefined
+}
+
+/** The open band `key` ends: the same key, or else the same code (`high-loss` ends `high-loss (in video)`). */
+function openKey(open, key) {
+  if (open.has(key)) return key
+  const code = key.split(' ')[0]
+  return [...open.keys()].find((k) => k.split(' ')[0] === code)
 }
 
 /**
@@ -136,9 +147,10 @@ export function callsOf(lines) {
         call.open.set(key, band)
         call.bands.push(band)
       }
-    } else if (key && call.open.has(key) && line.level !== 'WARN') {
-      call.open.get(key).to = line.time
-      call.open.delete(key)
+    } else if (key && line.level !== 'WARN' && openKey(call.open, key)) {
+      const found = openKey(call.open, key)
+      call.open.get(found).to = line.time
+      call.open.delete(found)
     } else if (!values && (line.level === 'WARN' || line.level === 'ERROR' || MARKER.test(rest))) {
       call.markers.push({ time: line.time, label: rest.replace(/\s+\{.*$/, ''), level: line.level })
     }
