@@ -2,7 +2,7 @@
 /**
  * Takes the README's screenshots of the demo pages in headless Chromium:
  * `docs/demo.png` (the conference page after a short session),
- * `docs/viewer.png` (that app session in the log viewer) and
+ * `docs/viewer.png` (that app session in the log viewer, its error opened) and
  * `docs/call-chart.png` (a call with two warnings, drawn by the viewer).
  *
  *   npm run build && node demo/screenshots.mjs [OUT_DIR]     # default docs/
@@ -68,6 +68,9 @@ export async function takeScreenshots({ outDir, browser }) {
     await viewerPage.goto(`${url}/viewer.html?appSession=${encodeURIComponent(appSessionId)}`)
     await viewerPage.waitForFunction(() => document.getElementById('log')?.textContent?.includes('Demo: a promise was rejected'))
     await viewerPage.waitForFunction(() => document.getElementById('d-users')?.textContent?.includes('alice'))
+    // The thrown error, opened: its context and its stack one frame per row.
+    await viewerPage.locator('#log-rows > div', { hasText: 'something broke' }).click()
+    await viewerPage.waitForSelector('#log-rows > div.open ol.frames li')
     const viewer = path.join(outDir, 'viewer.png')
     await viewerPage.screenshot({ path: viewer })
     return { demo, viewer, appSessionId }

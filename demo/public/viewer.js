@@ -379,6 +379,14 @@ function onLogClick(event) {
   viewer.open = viewer.open === i ? -1 : i
   viewer.openExtra = 0
   paintLog()
+  // A line opened near the bottom is scrolled up, so its structured form is in view.
+  requestAnimationFrame(() => {
+    const opened = $('log-rows').querySelector('.open')
+    if (!opened) return
+    const box = $('log').getBoundingClientRect()
+    const row = opened.getBoundingClientRect()
+    if (row.bottom > box.bottom) $('log').scrollTop += Math.min(row.top - box.top, row.bottom - box.bottom)
+  })
 }
 
 // ---- one line, opened ------------------------------------------------------------------
