@@ -5,7 +5,9 @@
  */
 import type { Level, LogEntry } from '../types'
 import { LEVELS, type ResolvedConfig } from '../agent/config'
-import { cleanString, isError, sanitize, toText, truncateLine } from './serialize'
+import { cleanString, sanitize, toText } from './serialize'
+import { isError } from '../lib/is-error'
+import { truncateLine } from '../lib/text'
 import { warnOnce } from '../lib/console'
 
 /** Context as entries carry it: a plain object, redacted and JSON-safe. Replaced, never mutated: views and entries share it. */
