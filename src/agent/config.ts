@@ -3,8 +3,7 @@ import { createFormatter } from '../entry/format'
 import { safe, warnOnce } from '../lib/console'
 import { DEFAULT_REDACT, keyMatcher } from '../entry/redact'
 import { KEEPALIVE_BUDGET_BYTES } from '../delivery/transport'
-
-export const LEVELS: Level[] = ['debug', 'info', 'warn', 'error']
+import { LEVELS } from '../lib/levels'
 
 const ONE_KIBI_BYTE = 1024
 const ONE_MEBI_BYTE = 1024 * ONE_KIBI_BYTE

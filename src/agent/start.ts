@@ -1,5 +1,6 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from '../types'
-import { LEVELS, resolveConfig } from './config'
+import { resolveConfig } from './config'
+import { LEVELS } from '../lib/levels'
 import { redactUrls } from '../entry/redact'
 import { createStoreFor } from '../storage/store'
 import { newInstanceRecord } from '../storage/schema'

@@ -10,7 +10,7 @@ import { HornLoggerError } from '../errors'
 
 export interface ClientOptions {
   retry: RetryPolicy
-  config: ResolvedConfig
+  config: Pick<ResolvedConfig, 'apiUrl' | 'headers' | 'credentials' | 'requestTimeout'>
   /** Aborts every request and backoff of this client (the logger's `close()`). */
   signal: AbortSignal
 }

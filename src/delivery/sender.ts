@@ -9,7 +9,7 @@ import { warnOnce } from '../lib/console'
 export interface SenderOptions {
   outbox: Outbox
   client: Client
-  config: ResolvedConfig
+  config: Pick<ResolvedConfig, 'flushInterval'>
   signal: AbortSignal
 }
 
