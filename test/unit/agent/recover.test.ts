@@ -50,9 +50,9 @@ function fakeClient() {
   const client: Client = {
     request: vi.fn(async (path: string, body?: string) => {
       sent.push({ path, body })
-      return { status: 200, text: '' }
+      return { status: 200, text: '', retryAfter: undefined }
     }),
-    keepalive: vi.fn(async () => ({ status: 200, text: '' })),
+    keepalive: vi.fn(async () => ({ status: 200, text: '', retryAfter: undefined })),
     register: vi.fn(async (r: Readonly<InstanceRecord>) => {
       registered.push({ ...r })
       return `as-${registered.length}`
