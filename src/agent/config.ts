@@ -2,7 +2,7 @@ import type { BeforeSend, Formatter, Headers, Level, LoggerConfig } from '../typ
 import { createFormatter } from '../entry/format'
 import { safe, warnOnce } from '../lib/console'
 import { DEFAULT_REDACT, keyMatcher } from '../entry/redact'
-import { KEEPALIVE_BUDGET_BYTES } from '../delivery/transport'
+import { KEEPALIVE_BUDGET_BYTES } from '../lib/keepalive'
 import { LEVELS } from '../lib/levels'
 
 const ONE_KIBI_BYTE = 1024

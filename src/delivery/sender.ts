@@ -3,7 +3,8 @@ import type { Outbox, SealedBatch } from '../outbox/outbox'
 import type { Client } from './client'
 import { appSessionGone, appSessionIdOf, createAppSession } from './app-session'
 import { logsPath } from '../wire'
-import { delivered, KEEPALIVE_BUDGET_BYTES } from './transport'
+import { delivered } from './transport'
+import { KEEPALIVE_BUDGET_BYTES } from '../lib/keepalive'
 import { warnOnce } from '../lib/console'
 
 export interface SenderOptions {

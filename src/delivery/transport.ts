@@ -1,8 +1,5 @@
 import type { Headers } from '../types'
 
-/** Chromium allows 64 KiB of keepalive bodies in flight per page; leave room for headers. */
-export const KEEPALIVE_BUDGET_BYTES = 60 * 1024
-
 /** What one answer means for the request that got it. */
 export type Verdict = 'ok' | 'retry' | 'permanent'
 
