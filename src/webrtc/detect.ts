@@ -56,7 +56,7 @@ const worst = (a: FlowSummary | undefined, b: FlowSummary | undefined, key: 'jit
 function encoder(video: FlowSummary, context: SampleContext, summary: Summary, found: Found): void {
   const fewer = !!video.sourceFps && video.sourceFps - (video.fps ?? 0) >= 2 && (video.fps ?? 0) < FEWER_FRAMES * video.sourceFps
   const ceiling = Math.min(context.appMaxBitrate ?? Infinity, (summary.availableOutKbps ?? Infinity) * 1000)
-  const bandwidthApplies = !!video.targetKbps && video.targetKbps * 1000 <= AT_CEILING * ceiling
+  const bandwidthApplies = !!video.targetKbps && video.targetKbps * 1000 * AT_CEILING >= ceiling
   const cpuApplies = !!video.sourceFps && !!video.encodeMs && video.encodeMs >= (BUSY_ENCODER * 1000) / video.sourceFps
   if ((video.bandwidthPct ?? 0) >= LIMITED_PCT || video.limit === 'bandwidth' || (fewer && bandwidthApplies)) {
     if (context.sinceConnectMs >= RAMP_UP_MS) found['bandwidth-limited'] = video.kbps

@@ -257,7 +257,7 @@ function flow(streams: Array<[StreamSample, StreamSample | undefined]>, seconds:
   } else if (inbound && samples > 0) {
     summary.concealedPct = round((100 * concealed) / samples, 1)
   } else if (!inbound && energy >= 0) {
-    summary.energy = energy
+    summary.energy = round(energy, 3)
   }
   return summary
 }
