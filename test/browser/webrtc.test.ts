@@ -203,6 +203,8 @@ describe('a 10 s loopback call at the default stats interval', () => {
     await waitForLines(page, /INFO webrtc pc2 closed after/)
     await waitForLines(page, /INFO webrtc pc1 closed after/)
     const log = (await logOf(page)).filter((l) => l.includes(' webrtc '))
+    // The README's example log is a run of this test: `WEBRTC_PRINT_LOG=1 npx vitest run test/browser/webrtc.test.ts`.
+    if (process.env.WEBRTC_PRINT_LOG) console.log(log.join('\n'))
     for (const pc of ['pc1', 'pc2']) {
       const lines = ofPc(log, pc)
       expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(7)
@@ -486,6 +488,7 @@ describe('warnings from replayed impairment (getStats answers rewritten in the p
     await page.evaluate(() => (window as any).hornTestCall.end())
     const [summary] = await waitForLines(page, /INFO webrtc pc2 closed after/)
     const log = await logOf(page)
+    if (process.env.WEBRTC_PRINT_LOG) console.log(log.filter((l) => l.includes(' webrtc ')).join('\n'))
     for (const code of codes) {
       expect(log.filter((l) => new RegExp(`WARN webrtc pc2 ${code}: `).test(l)), code).toHaveLength(1)
       expect(log.filter((l) => new RegExp(`webrtc pc2 ${code} over`).test(l)), code).toHaveLength(1)
