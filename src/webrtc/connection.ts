@@ -15,7 +15,7 @@ import { errorText, describeError, type WebRTCLogger } from './log'
 import { audioMos } from './mos'
 import { patch, type Method } from './patch'
 import type { Say } from './say'
-import { describeCandidate, readSample, summarize, type CandidateSide, type Sample, type StatsEntry } from './stats'
+import { describeCandidate, readSample, summarize, type CandidateSide, type Sample, type StatsEntry, type Summary } from './stats'
 import { watchTrack } from './track'
 import { createWarnings } from './warnings'
 
@@ -41,6 +41,24 @@ export interface TrackedConnection {
   /** Writes the summary now (page exit), once. */
   summarize(why: string): void
   stop(): void
+}
+
+/**
+ * A stats line's context: the summary without what only detection needs (packet
+ * counts, the microphone's energy) and without an empty direction, so a
+ * minute of call costs fewer bytes.
+ */
+function compact(summary: Summary): Record<string, unknown> {
+  const { out, in: received, ...rest } = summary
+  const flows = (direction: Summary['out']) => {
+    const kept: Record<string, unknown> = {}
+    for (const [kind, flow] of Object.entries(direction)) {
+      const { packets, energy, ...shown } = flow!
+      kept[kind] = shown
+    }
+    return kept
+  }
+  return { ...rest, ...(Object.keys(out).length && { out: flows(out) }), ...(Object.keys(received).length && { in: flows(received) }) }
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10
@@ -71,6 +89,8 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
   let relay: boolean | undefined
   let turn: string | undefined
   let restartAt: number | undefined
+  /** Samples since the restart's gathering completed (-1: not yet). */
+  let restartGathered = -1
   let restarts = 0
   let reconnections = 0
   let gathering = newGathering()
@@ -108,7 +128,9 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
       setupPending = false
       const { text, context } = pairLine(sample)
       say('info', `connected in ${connectMs} ms: ${text}`, { connectMs, ...context })
-    } else if (sample.pair && restartAt !== undefined && sample.pair.id !== pairId) {
+    } else if (sample.pair && restartAt !== undefined && (sample.pair.id !== pairId || (restartGathered >= 0 && ++restartGathered > 2 && /^(connected|completed)$/.test(pc.iceConnectionState)))) {
+      // A new pair says the restart is done; a browser that keeps the pair's id, two samples after gathering completed.
+      restartGathered = -1
       const ms = Math.round(sample.time - restartAt)
       restartAt = undefined
       const { text, context } = pairLine(sample)
@@ -144,7 +166,7 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
       lineFrom = sample
       if (Object.keys(interval.out).length || Object.keys(interval.in).length) {
         const mos = interval.mos
-        say('info', `stats${mos ? ` MOS${mos.out !== undefined ? ` out ${mos.out}` : ''}${mos.in !== undefined ? ` in ${mos.in}` : ''}` : ''}`, { ...interval })
+        say('info', `stats${mos ? ` MOS${mos.out !== undefined ? ` out ${mos.out}` : ''}${mos.in !== undefined ? ` in ${mos.in}` : ''}` : ''}`, compact(interval))
       }
     }
   }
@@ -238,6 +260,7 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
   const restart = (how: string) => {
     restarts++
     restartAt = performance.now()
+    restartGathered = -1
     gathering = newGathering()
     say('info', `ICE restart (${how})`)
   }
@@ -257,6 +280,7 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
     })),
     listen(pc, 'icegatheringstatechange', safe(() => {
       if (pc.iceGatheringState !== 'complete') return
+      if (restartAt !== undefined) restartGathered = 0
       for (const { url, errors } of unreachable(servers, gathering)) {
         const why = errors ? `: ${errors.errors.join('; ')}${errors.count > errors.errors.length ? ` (${errors.count} errors)` : ''}` : ''
         say('warn', `no candidate from ${url.startsWith('turn') ? 'TURN' : 'STUN'} server ${url}: unreachable${why}`, { url, unreachable: true, ...(errors && { errors: errors.errors, errorCount: errors.count }) })

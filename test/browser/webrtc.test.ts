@@ -500,6 +500,23 @@ describe('warnings from replayed impairment (getStats answers rewritten in the p
   })
 })
 
+describe('page exit', () => {
+  it('writes each connected call\'s summary on pagehide, once', async () => {
+    const page = await open()
+    await page.evaluate(() => (window as any).hornTestCall.start())
+    await waitForLines(page, /INFO webrtc pc2 stats /)
+    await page.evaluate(() => {
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }))
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }))
+    })
+    const lines = await waitForLines(page, /INFO webrtc pc\d summary at page exit after \d+ s/, 2)
+    expect(lines.map((l) => contextOf(l).pc).sort()).toEqual(['pc1', 'pc2'])
+    expect(contextOf(lines[0])).toMatchObject({ relay: false, iceRestarts: 0, reconnections: 0 })
+    expect((await logOf(page)).filter((l) => /summary at page exit/.test(l))).toHaveLength(2)
+    await page.close()
+  })
+})
+
 describe('stop()', () => {
   it('stops polling and restores RTCPeerConnection, the media-device calls and the devicechange listener', async () => {
     const page = await open()
