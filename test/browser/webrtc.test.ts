@@ -356,6 +356,19 @@ describe('a loopback call', () => {
     await waitForLines(page, /INFO webrtc app stopped video track \(videoinput#1\)/)
   })
 
+  it('logs the app\'s applyConstraints and a track it disables, by device position, without device ids', async () => {
+    await page.evaluate(async () => {
+      const track = (window as any).hornTestCall.current.videoTrack as MediaStreamTrack
+      await track.applyConstraints({ frameRate: 15, width: 640, height: 480 })
+      track.enabled = false
+      track.enabled = true
+    })
+    const [applied] = await waitForLines(page, /INFO webrtc app applyConstraints on video track \(videoinput#1\)/)
+    expect(contextOf(applied)).toEqual({ app: 'applyConstraints', constraints: { frameRate: 15, width: 640, height: 480 } })
+    await waitForLines(page, /INFO webrtc app disabled video track \(videoinput#1\)/)
+    await waitForLines(page, /INFO webrtc app enabled video track \(videoinput#1\)/)
+  })
+
   it('an ICE restart: a line when it starts and one with its outcome (the new pair and the time it took)', async () => {
     await page.evaluate(async () => {
       const { a, b } = (window as any).hornTestCall.current as { a: RTCPeerConnection; b: RTCPeerConnection }
