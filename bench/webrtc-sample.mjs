@@ -7,7 +7,7 @@
 // detectors, the warnings), plus, in a second figure, the core agent's time
 // (the lines it is handed), divided by the getStats calls the module made.
 //
-//   node bench/webrtc-sample.mjs [--seconds 20] [--throttle 4]
+//   node bench/webrtc-sample.mjs [--seconds 20] [--throttle 4] [--rounds 3]
 // Prints one table row (markdown).
 import { chromium } from 'playwright-core'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -102,7 +102,19 @@ ${floor ? '<script src="/floor.js"></script>' : '<script src="/dist/horn-logger-
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = await measureWebRTCSample()
-  const f = await measureWebRTCSample({ floor: true })
-  console.log(`| WebRTC: main-thread time per stats sample (one getStats of one connection), CPU ${throttle}× slower, ${seconds} s loopback call | ${r.webrtcUsPerSample.toFixed(0)} µs in the module (${r.calls} samples), ${r.withLinesUsPerSample.toFixed(0)} µs with the core agent's work on its lines; floor: ${f.webrtcUsPerSample.toFixed(0)} µs for a bare getStats() and a walk of its report |`)
+  // Rounds alternate the module and the floor; medians, as the machine is shared (the
+  // profiler's sample gaps are wall time, so a descheduled thread inflates both).
+  const rounds = arg('rounds', 3)
+  const module = []
+  const floors = []
+  for (let i = 0; i < rounds; i++) {
+    module.push(await measureWebRTCSample())
+    floors.push(await measureWebRTCSample({ floor: true }))
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const us = (x) => `${Math.round(x).toLocaleString('en')} µs`
+  const m = median(module.map((r) => r.webrtcUsPerSample))
+  const w = median(module.map((r) => r.withLinesUsPerSample))
+  const f = median(floors.map((r) => r.webrtcUsPerSample))
+  console.log(`| WebRTC: main-thread time per stats sample (one getStats of one connection), CPU ${throttle}× slower, ${seconds} s loopback call, median of ${rounds} | ${us(m)} in the module, ${us(w)} with the core agent's work on its lines; floor: ${us(f)} for a bare getStats() and a walk of its report |`)
 }
