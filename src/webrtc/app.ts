@@ -42,8 +42,8 @@ export function watchApp(say: Say, sayFor: (sender: RTCRtpSender) => Say, names:
     stops.push(patch(Sender, 'setParameters', (original) => function (this: RTCRtpSender, ...args: unknown[]) {
       const result = original.apply(this, args) as Promise<void>
       // Never getParameters() here: it would renew the transaction id the app's call must match.
-      const asked = ((args[0] as RTCRtpSendParameters | undefined)?.encodings ?? []).map((e) => ({ ...e }) as Encoding)
-      result.then(safe(() => {
+      const asked = safe(() => Array.from((args[0] as RTCRtpSendParameters | undefined)?.encodings ?? [], (e) => ({ ...e }) as Encoding), [])()
+      Promise.resolve(result).then(safe(() => {
         if (!isActive()) return
         const before = applied.get(this) ?? []
         applied.set(this, asked)
@@ -66,8 +66,8 @@ export function watchApp(say: Say, sayFor: (sender: RTCRtpSender) => Say, names:
   if (Track) {
     stops.push(patch(Track, 'applyConstraints', (original) => function (this: MediaStreamTrack, ...args: unknown[]) {
       const result = original.apply(this, args) as Promise<void>
-      const constraints = cleanConstraints(args[0])
-      result.then(
+      const constraints = safe(cleanConstraints)(args[0])
+      Promise.resolve(result).then(
         safe(() => isActive() && say('info', `app applyConstraints on ${trackName(this)}`, { app: 'applyConstraints', constraints })),
         safe((error: unknown) => isActive() && say('warn', `app applyConstraints on ${trackName(this)} failed: ${errorText(describeError(error))}`, { app: 'applyConstraints', constraints, error: describeError(error) })),
       )

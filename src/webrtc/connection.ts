@@ -38,6 +38,8 @@ export interface ConnectionOptions {
 }
 
 export interface TrackedConnection {
+  /** Writes one of this connection's lines (`webrtc pcN …`, `pc` in its context). */
+  say: Say
   /** Writes the summary now (page exit), once. */
   summarize(why: string): void
   stop(): void
@@ -334,5 +336,5 @@ export function trackConnection(pc: RTCPeerConnection, id: string, config: RTCCo
     stops.splice(0).forEach((s) => s())
     done()
   }
-  return { summarize: safe((why: string) => connectedAt !== undefined && writeSummary(why)), stop }
+  return { say, summarize: safe((why: string) => connectedAt !== undefined && writeSummary(why)), stop }
 }

@@ -40,7 +40,7 @@ export interface WebRTCInstrumentation {
   stop(): void
 }
 
-/** Stats polling cost is one `getStats()` per connection per interval: not more than once a second. */
+/** Sampling costs one `getStats()` per connection per sample: never more than once a second. */
 const MIN_STATS_INTERVAL_MS = 1000
 const DEFAULT_STATS_INTERVAL_MS = 10_000
 /** How often stats are sampled for warnings: a warning starts within two samples (~4 s) of its cause. */
@@ -53,10 +53,13 @@ let current: WebRTCInstrumentation | undefined
 /**
  * Wraps `RTCPeerConnection` (connections made from now on) and
  * `navigator.mediaDevices` (`getUserMedia`, `getDisplayMedia`,
- * `enumerateDevices`, `devicechange`) and logs, per connection: lifecycle,
- * failures, the selected candidate pair, one stats line every
- * `statsInterval` and detected problems. Never throws; calling it again
- * while active returns the active instrumentation.
+ * `enumerateDevices`, `devicechange`), watches what the app does to its
+ * media (`setParameters`, `applyConstraints`, `enabled`, `stop()`) and logs,
+ * per connection: a setup line, the state changes that matter, ICE
+ * conclusions, one stats line with the audio MOS every `statsInterval`,
+ * warnings as they start and end, and a summary at close or page exit.
+ * Never throws; calling it again while active returns the active
+ * instrumentation.
  */
 export function instrumentWebRTC(logger: WebRTCLogger, options: WebRTCOptions = {}): WebRTCInstrumentation {
   if (current) {
@@ -66,7 +69,7 @@ export function instrumentWebRTC(logger: WebRTCLogger, options: WebRTCOptions = 
   const requested = Number(options.statsInterval ?? DEFAULT_STATS_INTERVAL_MS)
   const statsInterval = Math.max(MIN_STATS_INTERVAL_MS, requested) || DEFAULT_STATS_INTERVAL_MS
   if (statsInterval !== requested) warnOnce(`instrumentWebRTC: statsInterval ${options.statsInterval} is not a number of ms from ${MIN_STATS_INTERVAL_MS}; using ${statsInterval}`)
-  const connections = new Map<RTCPeerConnection, TrackedConnection & { say: Say }>()
+  const connections = new Map<RTCPeerConnection, TrackedConnection>()
   const say: Say = (level, what, context) => logger[level](`webrtc ${what}`, context)
   const stops: Array<() => void> = []
   const names = createDeviceNames()
@@ -94,8 +97,7 @@ export function instrumentWebRTC(logger: WebRTCLogger, options: WebRTCOptions = 
         safe(() => {
           const id = `pc${++connectionCount}`
           const tracked = trackConnection(pc, id, args[0] as RTCConfiguration | undefined, logger, { statsInterval, samplePeriod: Math.min(SAMPLE_PERIOD_MS, statsInterval), app }, () => connections.delete(pc))
-          const pcSay: Say = (level, what, context) => logger[level](`webrtc ${id} ${what}`, { pc: id, ...context })
-          connections.set(pc, { ...tracked, say: pcSay })
+          connections.set(pc, tracked)
         })()
       }
       return pc
