@@ -1,6 +1,6 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from './types'
 import { LEVELS, resolveConfig } from './config'
-import { redactUrls } from './redact'
+import { redactText } from './redact'
 import { createStoreFor } from './store'
 import { createOutbox } from './outbox'
 import { createRetry } from './retry'
@@ -99,8 +99,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
       id,
       clientId: config.clientId,
       started: Date.now(),
-      // Magic links and OAuth redirects put secrets in the query and fragment.
-      url: typeof location == 'object' ? redactUrls(location.href, config.redact) : '',
+      // Magic links and OAuth redirects put secrets in the query and fragment (and old links in the userinfo).
+      url: typeof location == 'object' ? redactText(location.href, config.redact) : '',
       channel: config.channel,
       nextIndex: 0,
       head: 0,

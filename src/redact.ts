@@ -7,11 +7,13 @@ export const REDACTED = '[redacted]'
  * `Passwd` and `old_password`; `apikey` hides `x-api-key`). They cover the
  * secrets of the denylists Sentry's SDKs and OpenTelemetry ship (passwords,
  * secrets, tokens, API and private keys, auth and credentials, cookies, CSRF
- * tokens, PHP session cookies, signed URLs' signatures and access keys).
+ * tokens, PHP and Express session cookies (`PHPSESSID`, `connect.sid`),
+ * one-time codes, signed URLs' signatures and access keys). `_sid_` and
+ * `_otp` match as words only (`side`, `inside` and `footprint` stay).
  * Deliberately absent: `session` and `id`, which would hide the app session
  * and channel session ids support staff search by.
  */
-export const DEFAULT_REDACT: readonly string[] = 'passw pwd secret token apikey accesskey privatekey auth credential cookie jwt csrf xsrf sessid signature'.split(' ')
+export const DEFAULT_REDACT: readonly string[] = 'passw passphrase pwd secret token apikey accesskey privatekey auth credential cookie jwt csrf xsrf sessid _sid_ _otp signature'.split(' ')
 
 /**
  * The key test for a word list, compiled once per logger: one RegExp that
@@ -20,7 +22,12 @@ export const DEFAULT_REDACT: readonly string[] = 'passw pwd secret token apikey 
  * key (a log call tests every key of its context) and runs about 20 ns a key.
  */
 export function keyMatcher(words: readonly unknown[]): RegExp {
-  const parts = words.map((word) => String(word).replace(/[\W_]/g, '').split('').join('[\\W_]?')).filter(Boolean)
+  const parts = words.map((word) => {
+    const text = String(word)
+    const core = text.replace(/[\W_]/g, '').split('').join('[\\W_]?')
+    // `_sid_`: a `_` at an end asks for a word boundary there (start: `\b`, `_` or a digit before; end: no letter after).
+    return core && (text[0] == '_' ? '(?:\\b|[_\\d])' : '') + core + (text.length > 1 && text.endsWith('_') ? '(?![a-z])' : '')
+  }).filter(Boolean)
   // No word: a pattern that never matches (an empty one would match every key).
   return new RegExp(parts.join('|') || '(?!)', 'i')
 }
@@ -28,7 +35,7 @@ export function keyMatcher(words: readonly unknown[]): RegExp {
 /** URL parameters secret whatever the list: OAuth's `code`, Azure SAS `sig`, Google API `key`. */
 const SECRET_PARAMS = /^(code|sig|key)$/i
 /** One query or fragment parameter with a value: `?name=value`, `&name=value`, `#name=value`. */
-const PARAM = /([?&#])([^?&#=\s]+)=([^&#\s"'<>]+)/g
+const PARAM = /([?&#]|%(?:25)?(?:3f|26|23))([^?&#=\s%]+)(=|%(?:25)?3d)([^&#\s"'<>]+)/gi
 
 /**
  * `text` with the value of every secret-bearing URL parameter in it replaced
@@ -38,7 +45,72 @@ const PARAM = /([?&#])([^?&#=\s]+)=([^&#\s"'<>]+)/g
  */
 export function redactUrls(text: string, keys: RegExp): string {
   // Runs on every string of every entry: most have no `=`, and one native scan says so.
-  return text.includes('=')
-    ? text.replace(PARAM, (all, mark: string, name: string) => (SECRET_PARAMS.test(name) || keys.test(name) ? mark + name + '=' + REDACTED : all))
+  // `%3F`, `%26`, `%3D` (or `%253D`): the parameters of a URL encoded inside another one's.
+  return text.includes('=') || text.includes('%')
+    ? text.replace(PARAM, (_, mark: string, name: string, is: string, value: string) =>
+        // A harmless parameter's value may hold a URL with its own parameters (`?next=/cb?code=…`).
+        mark + name + is + (SECRET_PARAMS.test(name) || keys.test(name) ? REDACTED : redactUrls(value, keys)),
+      )
     : text
+}
+
+/**
+ * Secrets recognised by their shape, in any text (Sentry Relay's PII rules
+ * and gitleaks' rules are the models). The secret is each alternative's
+ * last group, and the match ends with it, so `hide` cuts it off the end:
+ * 1. URL userinfo, `//user:pass@` (also `%2F%2F…%40`, encoded inside another URL);
+ * 2–3. `Bearer` and `Basic` credentials;
+ * 4. JWTs, `eyJ….eyJ….…`;
+ * 5. a PEM private key's body, up to its END line (or the text's end: a cut key);
+ * 6. a card number (13–19 digits, spaces or dashes between; checked by Luhn);
+ * 7–11. a `name=value`, `name: value` or `"name": "value"` pair whose name
+ *    holds a redacted word (`WORDS`, the key matcher's source): a quoted
+ *    value to its closing quote, a bare one after `=` to the next separator,
+ *    one after `: ` (or after `":` in JSON) to the end of the line (a header line). `auth.js:10:5` in
+ *    a stack is no pair: a bare value needs a space after the colon.
+ */
+const SHAPES =
+  '(?:\\/\\/|%2f%2f)([^\\s/?#@"\'<>&]+?)(?=@|%40)' +
+  '|\\b(bearer|basic)\\s+([\\w.~+/-]+=*)' +
+  '|\\b(ey[\\w-]{8,}\\.ey[\\w-]{8,}\\.[\\w-]*)' +
+  '|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([\\s\\S]*?)(?=-----END|$)' +
+  '|\\b([2-6](?:[ -]?\\d){12,18})\\b' +
+  // A name starts after a non-name character (so a long word is tried once, not at each letter).
+  '|(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:\\\\*["\']\\s*:\\s*([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(?:"((?:[^"\\\\\\r\\n]|\\\\.)*)|\'((?:[^\'\\\\\\r\\n]|\\\\.)*))|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)|:\\s+(\\S[^\\r\\n]*)))'
+
+/** Strings that may hold a shape: most log strings hold none of these, and one native scan says so. */
+const MAYBE = /[=:@%]|-----|bearer|basic|eyj|\d{4}[ -]?\d{4}/i
+/** The shape matcher of each key matcher (one per logger, made on first use). */
+const shapes = new WeakMap<RegExp, RegExp>()
+
+/** Luhn's check: whether the digits of `text` (spaces and dashes skipped) could be a card number. */
+function luhn(text: string): boolean {
+  const digits = text.replace(/\D/g, '')
+  let sum = 0
+  for (let i = digits.length; i--; ) {
+    // Every second digit from the right is doubled (its digits summed: 16 → 7).
+    const d = +digits[i] * (((digits.length - i + 1) % 2) + 1)
+    sum += d > 9 ? d - 9 : d
+  }
+  return sum % 10 == 0
+}
+
+function hide(all: string, user?: string, scheme?: string, credential?: string, jwt?: string, pem?: string, card?: string, ...pair: (string | undefined)[]): string {
+  const secret = user ?? credential ?? jwt ?? pem ?? card ?? pair.slice(0, -2).find((value) => value !== undefined)
+  // `Basic information`: a Basic credential is base64 (a digit, `+/=` or a capital inside).
+  if (scheme && /^ba/i.test(scheme) && !/[\d+/=]|.[A-Z]/.test(credential!)) return all
+  if (card && !luhn(card)) return all
+  return secret ? all.slice(0, all.length - secret.length) + REDACTED : all
+}
+
+/**
+ * `text` as it may leave the page: secret URL parameters' values redacted
+ * (`redactUrls`), and every secret recognised by its shape (see `SHAPES`).
+ * Text holding none of the trigger characters and words is returned as it is.
+ */
+export function redactText(text: string, keys: RegExp): string {
+  if (!MAYBE.test(text)) return text
+  let shape = shapes.get(keys)
+  if (!shape) shapes.set(keys, (shape = new RegExp(SHAPES.replace('WORDS', keys.source), 'gi')))
+  return redactUrls(text, keys).replace(shape, hide)
 }
