@@ -58,16 +58,15 @@ export function redactUrls(text: string, keys: RegExp): string {
  * Secrets recognised by their shape, in any text (Sentry Relay's PII rules
  * and gitleaks' rules are the models). The secret is each alternative's
  * last group, and the match ends with it, so `hide` cuts it off the end:
- * 1. URL userinfo, `//user:pass@` (also `%2F%2F…%40`, encoded inside another URL);
- * 2–3. `Bearer` and `Basic` credentials;
- * 4. JWTs, `eyJ….eyJ….…`;
- * 5. a PEM private key's body, up to its END line (or the text's end: a cut key);
- * 6. a card number (13–19 digits, spaces or dashes between; checked by Luhn);
- * 7–11. a `name=value`, `name: value` or `"name": "value"` pair whose name
- *    holds a redacted word (`WORDS`, the key matcher's source): a quoted
- *    value to its closing quote, a bare one after `=` to the next separator,
- *    one after `: ` (or after `":` in JSON) to the end of the line (a header line). `auth.js:10:5` in
- *    a stack is no pair: a bare value needs a space after the colon.
+ * URL userinfo, `//user:pass@` (also `%2F%2F…%40`, encoded inside another
+ * URL); `Bearer` and `Basic` credentials; JWTs, `eyJ….eyJ….…`; a PEM private
+ * key's body, up to its END line (or the text's end: a cut key); a card
+ * number (13–19 digits, spaces or dashes between; checked by Luhn); a
+ * `name=value`, `name: value` or `"name": "value"` pair whose name holds a
+ * redacted word (`WORDS`, the key matcher's source): a quoted value to its
+ * closing quote, a bare one after `=` to the next separator, one after `: `
+ * (or `":` in JSON) to the end of the line (a header line). `auth.js:10:5`
+ * in a stack is no pair: a bare value needs a space after the colon.
  */
 const SHAPES =
   '(?:\\/\\/|%2f%2f)([^\\s/?#@"\'<>&]+?)(?=@|%40)' +
@@ -76,30 +75,26 @@ const SHAPES =
   '|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([\\s\\S]*?)(?=-----END|$)' +
   '|\\b([2-6](?:[ -]?\\d){12,18})\\b' +
   // A name starts after a non-name character (so a long word is tried once, not at each letter).
-  '|(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:\\\\*["\']\\s*:\\s*([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(?:"((?:[^"\\\\\\r\\n]|\\\\.)*)|\'((?:[^\'\\\\\\r\\n]|\\\\.)*))|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)|:\\s+(\\S[^\\r\\n]*)))'
+  '|(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:(?:\\\\*["\']\\s*:\\s*|\\s*:\\s+)([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(["\'])((?:(?!\\8)[^\\\\\\r\\n]|\\\\.)*)|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)))'
 
 /** Strings that may hold a shape: most log strings hold none of these, and one native scan says so. */
 const MAYBE = /[=:@%]|-----|bearer|basic|eyj|\d{4}[ -]?\d{4}/i
 /** The shape matcher of each key matcher (one per logger, made on first use). */
 const shapes = new WeakMap<RegExp, RegExp>()
 
-/** Luhn's check: whether the digits of `text` (spaces and dashes skipped) could be a card number. */
-function luhn(text: string): boolean {
-  const digits = text.replace(/\D/g, '')
-  let sum = 0
-  for (let i = digits.length; i--; ) {
-    // Every second digit from the right is doubled (its digits summed: 16 → 7).
-    const d = +digits[i] * (((digits.length - i + 1) % 2) + 1)
-    sum += d > 9 ? d - 9 : d
-  }
-  return sum % 10 == 0
-}
-
-function hide(all: string, user?: string, scheme?: string, credential?: string, jwt?: string, pem?: string, card?: string, ...pair: (string | undefined)[]): string {
-  const secret = user ?? credential ?? jwt ?? pem ?? card ?? pair.slice(0, -2).find((value) => value !== undefined)
+function hide(all: string, ...groups: string[]): string {
+  const [, scheme, credential, , , card] = groups
+  // The last group that took part (the last two arguments are the offset and the text).
+  const secret = groups.slice(0, -2).reverse().find((group) => group != null)
   // `Basic information`: a Basic credential is base64 (a digit, `+/=` or a capital inside).
-  if (scheme && /^ba/i.test(scheme) && !/[\d+/=]|.[A-Z]/.test(credential!)) return all
-  if (card && !luhn(card)) return all
+  if (scheme && /^ba/i.test(scheme) && !/[\d+/=]|.[A-Z]/.test(credential)) return all
+  if (card) {
+    // Luhn: every second digit from the right doubled, its digits summed (8 → 16 → 7).
+    let sum = 0
+    let i = 0
+    for (const digit of card.replace(/\D/g, '').split('').reverse()) sum += +(i++ % 2 ? '0246813579'[+digit] : digit)
+    if (sum % 10) return all
+  }
   return secret ? all.slice(0, all.length - secret.length) + REDACTED : all
 }
 
