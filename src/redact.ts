@@ -77,8 +77,12 @@ const SHAPES =
   // A name starts after a non-name character (so a long word is tried once, not at each letter).
   '|(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:(?:\\\\*["\']\\s*:\\s*|\\s*:\\s+)([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(["\'])((?:(?!\\8)[^\\\\\\r\\n]|\\\\.)*)|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)))'
 
-/** Strings that may hold a shape: most log strings hold none of these, and one native scan says so. */
-const MAYBE = /[=:@%]|-----|bearer|basic|eyj|\d{4}[ -]?\d{4}/i
+/**
+ * Strings that may hold a shape: most log strings hold none of these, and one
+ * native scan says so. Literals, no `i` flag and no optional parts: each costs
+ * the scan of every character.
+ */
+const MAYBE = /[=:@%]|---|earer|asic|EARER|ASIC|eyJ|\d{12}|\d{4}[ -]\d/
 /** The shape matcher of each key matcher (one per logger, made on first use). */
 const shapes = new WeakMap<RegExp, RegExp>()
 

@@ -6,9 +6,9 @@
  * look-alikes support staff need stay as they are.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Page, Request } from 'playwright-core'
+import type { Request } from 'playwright-core'
 import { agentPage, holdLogs, launch, lines, startServer, stats, waitFor, type HornServer } from './harness'
-import { HARMLESS, PLANTED_URL_QUERY, SECRETS, SHAPES, plantShapes } from '../engines/shapes'
+import { HARMLESS, PLANTED_URL_QUERY, SECRETS, SHAPES, plantShapes, readAgentDatabase } from '../engines/shapes'
 
 let site: HornServer
 let browser: Awaited<ReturnType<typeof launch>>
@@ -22,29 +22,6 @@ afterAll(async () => {
   await browser?.close()
   await site?.close()
 })
-
-/** Every record of the agent's IndexedDB database, as text. */
-function dumpIndexedDb(page: Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const open = indexedDB.open('horn-logger')
-        open.onerror = () => reject(open.error)
-        open.onsuccess = () => {
-          const db = open.result
-          const names = [...db.objectStoreNames]
-          const tx = db.transaction(names, 'readonly')
-          const all: unknown[] = []
-          for (const name of names) {
-            const request = tx.objectStore(name).getAll()
-            request.onsuccess = () => all.push(request.result)
-          }
-          tx.oncomplete = () => resolve(JSON.stringify(all, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v)))
-          tx.onerror = () => reject(tx.error)
-        }
-      }),
-  )
-}
 
 describe('secrets by shape', () => {
   it('none of the planted shapes leaves the page or reaches IndexedDB; the harmless look-alikes stay', async () => {
@@ -60,7 +37,7 @@ describe('secrets by shape', () => {
     expect(logged).toBeGreaterThan(SHAPES.length * 4)
     // Logs are held (503), so every entry waits in IndexedDB: read it there.
     await waitFor('every entry persisted', async () => (await stats(page)).persisted >= logged)
-    const stored = await dumpIndexedDb(page)
+    const stored = await page.evaluate(readAgentDatabase)
     expect(stored).toContain('harmless')
     for (const secret of SECRETS) expect(stored, secret).not.toContain(secret)
 

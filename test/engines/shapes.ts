@@ -58,3 +58,26 @@ export function plantShapes(log: any, shapes: string[], harmless: string[]): voi
   log.info(location.hash.slice(1))
   for (const text of harmless) log.info(text, { text })
 }
+
+/** Runs in the page (passed to `evaluate`): every record of the agent's IndexedDB database, as JSON text. */
+export function readAgentDatabase(): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const open = indexedDB.open('horn-logger')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const db = open.result
+      const names = [...db.objectStoreNames]
+      const tx = db.transaction(names, 'readonly')
+      const all: unknown[] = []
+      for (const name of names) {
+        const request = tx.objectStore(name).getAll()
+        request.onsuccess = () => all.push(request.result)
+      }
+      tx.oncomplete = () => {
+        db.close()
+        resolve(JSON.stringify(all, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v)))
+      }
+      tx.onerror = () => reject(tx.error)
+    }
+  })
+}
