@@ -70,12 +70,12 @@ export function redactUrls(text: string, keys: RegExp): string {
  */
 const SHAPES =
   '(?:\\/\\/|%2f%2f)([^\\s/?#@"\'<>&]+?)(?=@|%40)' +
-  '|\\b(bearer|basic)\\s+([\\w.~+/-]+=*)' +
+  '|\\b(?:bearer|basic)\\s+([\\w.~+/-]+=*)' +
   '|\\b(ey[\\w-]{8,}\\.ey[\\w-]{8,}\\.[\\w-]*)' +
   '|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([\\s\\S]*?)(?=-----END|$)' +
   '|\\b([2-6](?:[ -]?\\d){12,18})\\b' +
   // A name starts after a non-name character (so a long word is tried once, not at each letter).
-  '|(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:(?:\\\\*["\']\\s*:\\s*|\\s*:\\s+)([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(["\'])((?:(?!\\8)[^\\\\\\r\\n]|\\\\.)*)|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)))'
+  '|(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:(?:\\\\*["\']\\s*:\\s*|\\s*:\\s+)([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(["\'])((?:(?!\\7)[^\\\\\\r\\n]|\\\\.)*)|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)))'
 
 /**
  * Strings that may hold a shape: most log strings hold none of these, and one
@@ -87,11 +87,11 @@ const MAYBE = /[=:@%]|---|earer|asic|EARER|ASIC|eyJ|\d{12}|\d{4}[ -]\d/
 const shapes = new WeakMap<RegExp, RegExp>()
 
 function hide(all: string, ...groups: string[]): string {
-  const [, scheme, credential, , , card] = groups
+  const [, credential, , , card] = groups
   // The last group that took part (the last two arguments are the offset and the text).
   const secret = groups.slice(0, -2).reverse().find((group) => group != null)
   // `Basic information`: a Basic credential is base64 (a digit, `+/=` or a capital inside).
-  if (scheme && /^ba/i.test(scheme) && !/[\d+/=]|.[A-Z]/.test(credential)) return all
+  if (credential && /^ba/i.test(all) && !/[\d+/=]|.[A-Z]/.test(credential)) return all
   if (card) {
     // Luhn: every second digit from the right doubled, its digits summed (8 → 16 → 7).
     let sum = 0
