@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Request } from 'playwright-core'
-import { agentPage, holdLogs, launch, lines, startServer, stats, waitFor, type HornServer } from './harness'
-import { HARMLESS, PLANTED_URL_QUERY, SECRETS, SHAPES, plantShapes, readAgentDatabase } from '../engines/shapes'
+import { agentPage, holdLogs, launch, lines, startServer, stats, waitFor, type HornServer } from '../support/harness'
+import { HARMLESS, PLANTED_URL_QUERY, SECRETS, SHAPES, plantShapes, readAgentDatabase } from '../support/shapes'
 
 let site: HornServer
 let browser: Awaited<ReturnType<typeof launch>>
