@@ -57,25 +57,25 @@ export function redactUrls(text: string, keys: RegExp): string {
 /**
  * Secrets recognised by their shape, in any text (Sentry Relay's PII rules
  * and gitleaks' rules are the models). The secret is each alternative's
- * last group, and the match ends with it, so `hide` cuts it off the end:
+ * last group, and the match ends with it, so `cut` takes it off the end:
  * URL userinfo, `//user:pass@` (also `%2F%2F…%40`, encoded inside another
  * URL); `Bearer` and `Basic` credentials; JWTs, `eyJ….eyJ….…`; a PEM private
  * key's body, up to its END line (or the text's end: a cut key); a card
- * number (13–19 digits, spaces or dashes between; checked by Luhn); a
- * `name=value`, `name: value` or `"name": "value"` pair whose name holds a
+ * number (13–19 digits, spaces or dashes between; checked by Luhn).
+ */
+const SHAPES = /(?:\/\/|%2f%2f)([^\s/?#@"'<>&]+?)(?=@|%40)|\b(?:bearer|basic)\s+([\w.~+/-]+=*)|\b(ey[\w-]{8,}\.ey[\w-]{8,}\.[\w-]*)|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([\s\S]*?)(?=-----END|$)|\b([2-6](?:[ -]?\d){12,18})\b/gi
+
+/**
+ * A `name=value`, `name: value` or `"name": "value"` pair whose name holds a
  * redacted word (`WORDS`, the key matcher's source): a quoted value to its
  * closing quote, a bare one after `=` to the next separator, one after `: `
  * (or `":` in JSON) to the end of the line (a header line). `auth.js:10:5`
- * in a stack is no pair: a bare value needs a space after the colon.
+ * in a stack is no pair: a bare value needs a space after the colon. A name
+ * starts after a non-name character and is followed by a separator (cheap
+ * tests, before the word search).
  */
-const SHAPES =
-  '(?:\\/\\/|%2f%2f)([^\\s/?#@"\'<>&]+?)(?=@|%40)' +
-  '|\\b(?:bearer|basic)\\s+([\\w.~+/-]+=*)' +
-  '|\\b(ey[\\w-]{8,}\\.ey[\\w-]{8,}\\.[\\w-]*)' +
-  '|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([\\s\\S]*?)(?=-----END|$)' +
-  '|\\b([2-6](?:[ -]?\\d){12,18})\\b' +
-  // A name starts after a non-name character (so a long word is tried once, not at each letter).
-  '|(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:(?:\\\\*["\']\\s*:\\s*|\\s*:\\s+)([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(["\'])((?:(?!\\7)[^\\\\\\r\\n]|\\\\.)*)|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)))'
+const PAIRS =
+  '(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]+\\\\*["\']?\\s*[:=%])(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:(?:\\\\*["\']\\s*:\\s*|\\s*:\\s+)([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(["\'])((?:(?!\\2)[^\\\\\\r\\n]|\\\\.)*)|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)))'
 
 /**
  * Strings that may hold a shape: most log strings hold none of these, and one
@@ -83,13 +83,17 @@ const SHAPES =
  * the scan of every character.
  */
 const MAYBE = /[=:@%]|---|earer|asic|EARER|ASIC|eyJ|\d{12}|\d{4}[ -]\d/
-/** The shape matcher of each key matcher (one per logger, made on first use). */
-const shapes = new WeakMap<RegExp, RegExp>()
+/** The pair matcher of each key matcher (one per logger, made on first use). */
+const pairs = new WeakMap<RegExp, RegExp>()
+
+/** `all` with its secret, the last group that took part, replaced (the last two arguments are the offset and the text). */
+function cut(all: string, ...groups: string[]): string {
+  const secret = groups.slice(0, -2).reverse().find((group) => group != null)
+  return secret ? all.slice(0, all.length - secret.length) + REDACTED : all
+}
 
 function hide(all: string, ...groups: string[]): string {
   const [, credential, , , card] = groups
-  // The last group that took part (the last two arguments are the offset and the text).
-  const secret = groups.slice(0, -2).reverse().find((group) => group != null)
   // `Basic information`: a Basic credential is base64 (a digit, `+/=` or a capital inside).
   if (credential && /^ba/i.test(all) && !/[\d+/=]|.[A-Z]/.test(credential)) return all
   if (card) {
@@ -99,17 +103,21 @@ function hide(all: string, ...groups: string[]): string {
     for (const digit of card.replace(/\D/g, '').split('').reverse()) sum += +(i++ % 2 ? '0246813579'[+digit] : digit)
     if (sum % 10) return all
   }
-  return secret ? all.slice(0, all.length - secret.length) + REDACTED : all
+  return cut(all, ...groups)
 }
 
 /**
  * `text` as it may leave the page: secret URL parameters' values redacted
- * (`redactUrls`), and every secret recognised by its shape (see `SHAPES`).
- * Text holding none of the trigger characters and words is returned as it is.
+ * (`redactUrls`), and every secret recognised by its shape (`SHAPES`,
+ * `PAIRS`). Text holding none of the trigger characters and words is
+ * returned as it is; the pair search (the costly one) runs only on text that
+ * holds a redacted word.
  */
 export function redactText(text: string, keys: RegExp): string {
   if (!MAYBE.test(text)) return text
-  let shape = shapes.get(keys)
-  if (!shape) shapes.set(keys, (shape = new RegExp(SHAPES.replace('WORDS', keys.source), 'gi')))
-  return redactUrls(text, keys).replace(shape, hide)
+  text = redactUrls(text, keys).replace(SHAPES, hide)
+  if (!keys.test(text)) return text
+  let pair = pairs.get(keys)
+  if (!pair) pairs.set(keys, (pair = new RegExp(PAIRS.replace('WORDS', keys.source), 'gi')))
+  return text.replace(pair, cut)
 }
