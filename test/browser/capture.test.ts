@@ -140,8 +140,8 @@ describe('bundle', () => {
   it('dist/horn-logger.min.js stays within its size budget', () => {
     const bundle = readFileSync(new URL('../../dist/horn-logger.min.js', import.meta.url))
     // The budget is 8,192 B gzip -9 (README "Size"), not reached with this feature set: this line
-    // holds the bundle where it is (10,559 B by this measure) so it cannot grow unnoticed. Each feature's cost: bench/results/feature-bytes.md.
-    expect(gzipSync(bundle, { level: 9 }).length).toBeLessThanOrEqual(10_600)
+    // holds the bundle where it is (11,256 B by this measure, with redaction by shape) so it cannot grow unnoticed. Each feature's cost: bench/results/feature-bytes.md.
+    expect(gzipSync(bundle, { level: 9 }).length).toBeLessThanOrEqual(11_300)
     expect(bundle.toString()).not.toMatch(/\beval\(|new Function\(/)
   })
 })
