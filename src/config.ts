@@ -1,7 +1,18 @@
-import type { BeforeSend, Formatter, Headers, Level, LoggerConfig } from './types'
+import type { BeforeSend, Formatter, Headers, Level, LoggerConfig, StatusRanges } from './types'
 import { createFormatter } from './format'
 import { safe, warnOnce } from './lib/console'
 import { DEFAULT_REDACT, keyMatcher } from './redact'
+
+/**
+ * Uncaught errors not logged by default: a cross-origin script's error without
+ * details, ResizeObserver's loop notice, and errors that name a browser
+ * extension's script and no page URL (every frame in an extension).
+ */
+export const DEFAULT_IGNORE_ERRORS: ReadonlyArray<string | RegExp> = [
+  /^Script error\.?$/,
+  'ResizeObserver loop',
+  /^(?![^]*(?:https?|file):\/\/)[^]*(?:-extension|webkit-masked-url):\/\//,
+]
 
 export const LEVELS: Level[] = ['debug', 'info', 'warn', 'error']
 
@@ -44,9 +55,15 @@ export interface ResolvedConfig {
   /** As given: the entry builder makes it safe once (see `setContext`). */
   context?: unknown
   logPageInfo: boolean
+  /** 0: no limit. */
+  repeatLimit: number
+  ignoreErrors: ReadonlyArray<string | RegExp>
+  /** The status ranges logged, or false: not captured. */
+  captureNetwork: StatusRanges | false
+  captureReports: boolean
 }
 
-type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout'
+type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout' | 'repeatLimit'
 
 /** Defaults, clamps and validates a user config; never throws. */
 export function resolveConfig(config: LoggerConfig): ResolvedConfig {
@@ -62,6 +79,12 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   const level = LEVELS.indexOf(c.level as Level)
   if (level < 0 && c.level !== undefined) warnOnce('config.level must be debug, info, warn or error')
   const headers = c.headers
+  const ignoreErrors = c.ignoreErrors
+  if (ignoreErrors !== undefined && !Array.isArray(ignoreErrors)) warnOnce('config.ignoreErrors must be an array')
+  const network = c.captureNetwork
+  const statuses = (network as { statuses?: unknown })?.statuses
+  const ranges = Array.isArray(statuses) && statuses.every((r) => Array.isArray(r) && r.length == 2 && r.every((n) => typeof n == 'number'))
+  if (statuses !== undefined && !ranges) warnOnce('config.captureNetwork.statuses must be [from, to] pairs; using [[500, 599]]')
   const maxBatchBytes = bounded('maxBatchBytes', 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
   return {
     // beforeSend (not checked here: the entry builder says so once, when it fails to call it), release, environment, context: as given.
@@ -86,5 +109,9 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
     logPageInfo: c.logPageInfo !== false,
+    repeatLimit: bounded('repeatLimit', 10, 0, 1e9),
+    ignoreErrors: Array.isArray(ignoreErrors) ? ignoreErrors : DEFAULT_IGNORE_ERRORS,
+    captureNetwork: network !== false && (ranges ? (statuses as StatusRanges) : [[500, 599]]),
+    captureReports: c.captureReports !== false,
   }
 }

@@ -9,6 +9,8 @@ import { createClient } from './session'
 import { recoverOrphans } from './recovery'
 import { watchPage } from './lifecycle'
 import { captureConsole, captureErrors } from './capture'
+import { captureNetwork } from './network'
+import { captureReports } from './reports'
 import { createEntries, type Context } from './entry'
 import { pageInfo } from './pageInfo'
 import { sliceEnd } from './lib/slice'
@@ -118,6 +120,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
         settled()
       },
       notice,
+      firstLine: safe(() => (config.logPageInfo ? entries.line('info', 'page info', pageInfo(config.release, config.environment)) : undefined)),
     },
     writeGate: lock.acquired,
   })
@@ -146,12 +149,14 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(sender.exit), onResume: safe(() => void sender.kick()) }),
+    watchPage({ onExit: safe(() => (entries.reportRepeats(), sender.exit())), onResume: safe(() => void sender.kick()) }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
-  if (config.captureErrors) stops.push(captureErrors(entries.log))
+  if (config.captureErrors) stops.push(captureErrors(entries.log, config.ignoreErrors))
   if (config.captureConsole) stops.push(captureConsole(entries.log))
+  if (config.captureNetwork) stops.push(captureNetwork(entries.log, config.captureNetwork))
+  if (config.captureReports) stops.push(captureReports(entries.log))
 
   void sender.kick()
   void lock.acquired.then(() =>
@@ -161,6 +166,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   )
 
   const flush = async (options?: FlushOptions): Promise<boolean> => {
+    entries.reportRepeats()
     const target = entries.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
