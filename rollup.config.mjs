@@ -12,7 +12,7 @@ const ts = (target) => typescript({ tsconfig: './tsconfig.json', noEmit: false, 
 /**
  * p-retry asks is-network-error whether a thrown TypeError is a network
  * failure. Ours never reach it: every failed fetch is rethrown as a
- * RetryableError (src/session.ts), and shouldRetry decides the rest. So the
+ * RetryableError (src/delivery/client.ts), and shouldRetry decides the rest. So the
  * script-tag build swaps in a stub (about 180 bytes less, gzipped).
  */
 const noNetworkErrorSniffing = {
@@ -74,15 +74,15 @@ const builds = [
 ]
 
 // `horn-logger/api`: its own entry, so the script-tag agent does not grow by a byte.
-if (existsSync('src/api.ts')) {
+if (existsSync('src/api/index.ts')) {
   builds.push(
     {
-      input: 'src/api.ts',
+      input: 'src/api/index.ts',
       output: { file: 'dist/api.mjs', format: 'es', sourcemap: true },
       plugins: [ts()],
     },
     {
-      input: 'src/api.ts',
+      input: 'src/api/index.ts',
       output: { file: 'dist/api.d.ts', format: 'es' },
       plugins: [dts()],
     },

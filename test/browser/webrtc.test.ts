@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { CHROMIUM_ARGS, chromiumOptions } from '../../demo/chromium.mjs'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { createHornServer, DEMO_CSP } from '../../demo/server.mjs'
-import { lines, startServer, waitFor, type HornServer } from './harness'
+import { lines, startServer, waitFor, type HornServer } from '../support/harness'
 
 /** Stats every second, so a test sees several intervals in a few seconds. */
 const STATS_INTERVAL_MS = 1000

@@ -15,7 +15,7 @@ import { promisify } from 'node:util'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { rollup } from 'rollup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launch, startServer, waitFor, type HornServer } from '../browser/harness'
+import { launch, startServer, waitFor, type HornServer } from '../support/harness'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
