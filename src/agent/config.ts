@@ -79,12 +79,12 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   const level = LEVELS.indexOf(c.level as Level)
   if (level < 0 && c.level !== undefined) warnOnce('config.level must be debug, info, warn or error')
   const headers = c.headers
-  const ignoreErrors = c.ignoreErrors
-  if (ignoreErrors !== undefined && !Array.isArray(ignoreErrors)) warnOnce('config.ignoreErrors must be an array')
+  /** A list option: as given when an array, else the default (warned when given). */
+  const list = <T>(value: unknown, name: string, fallback: T): T => {
+    if (value !== undefined && !Array.isArray(value)) warnOnce(`config.${name} must be an array`)
+    return Array.isArray(value) ? (value as T) : fallback
+  }
   const network = c.captureNetwork
-  const statuses = (network as { statuses?: unknown })?.statuses
-  const ranges = Array.isArray(statuses) && statuses.every((r) => Array.isArray(r) && r.length == 2 && r.every((n) => typeof n == 'number'))
-  if (statuses !== undefined && !ranges) warnOnce('config.captureNetwork.statuses must be [from, to] pairs; using [[500, 599]]')
   const maxBatchBytes = bounded('maxBatchBytes', 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
   return {
     // beforeSend (not checked here: the entry builder says so once, when it fails to call it), release, environment, context: as given.
@@ -110,8 +110,9 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
     logPageInfo: c.logPageInfo !== false,
     repeatLimit: bounded('repeatLimit', 10, 0, 1e9),
-    ignoreErrors: Array.isArray(ignoreErrors) ? ignoreErrors : DEFAULT_IGNORE_ERRORS,
-    captureNetwork: network !== false && (ranges ? (statuses as StatusRanges) : [[500, 599]]),
+    ignoreErrors: list(c.ignoreErrors, 'ignoreErrors', DEFAULT_IGNORE_ERRORS),
+    // A pair that is not two numbers matches no status.
+    captureNetwork: network !== false && list((network as { statuses?: StatusRanges })?.statuses, 'captureNetwork.statuses', [[500, 599]]),
     captureReports: c.captureReports !== false,
   }
 }

@@ -13,7 +13,7 @@ export function captureErrors(log: Log, ignore: ReadonlyArray<string | RegExp> =
   const ignored = (value: unknown, source = '') => {
     try {
       const text = (isError(value) ? `${value.name}: ${value.message}\n${value.stack || ''}` : String(value)) + (source && '\n' + source)
-      return ignore.some((m) => (typeof m == 'string' ? text.includes(m) : ((m.lastIndex = 0), m.test(text))))
+      return ignore.some((m) => (typeof m == 'string' ? text.includes(m) : m.test(text)))
     } catch {}
   }
   return stopAll([

@@ -23,12 +23,8 @@ export function captureNetwork(log: Log, statuses: StatusRanges): () => void {
   /** `outcome`: the status, or what the request failed with. Never throws (it runs in our own `then`). */
   const report = safe((kind: string, method: unknown, url: unknown, start: number, outcome: unknown) => {
     if (typeof outcome == 'number' && !statuses.some(([low, high]) => outcome >= low && outcome <= high)) return
-    let href = String(url)
-    try {
-      href = new URL(href, location.href).href
-    } catch {}
     const what = typeof outcome == 'number' ? outcome : 'failed: ' + outcome
-    log('warn', `${kind} ${String(method || 'GET').toUpperCase()} ${href} ${what} (${Math.round(performance.now() - start)} ms)`)
+    log('warn', `${kind} ${String(method || 'GET').toUpperCase()} ${url} ${what} (${Math.round(performance.now() - start)} ms)`)
   })
   const restores: Array<() => void> = []
   /** Puts `patched` in place of `target[name]`; the restore puts the original back if ours is still there. */
