@@ -21,7 +21,7 @@ export interface Repeats {
  * one for all entries, from the first entry after the previous one ended;
  * its suppressed counts are reported when it ends (a timer, started by the
  * first suppression), and at flush, close and page exit (the logger calls
- * `end`). `report` may log: its own entries are never limited.
+ * `end`). `report` may log.
  */
 export function createRepeats(limit: number, report: (level: Level, key: string, suppressed: number) => void): Repeats {
   // Per level, counts of each message in the window: no string is built per call.
@@ -29,7 +29,6 @@ export function createRepeats(limit: number, report: (level: Level, key: string,
   let keys = 0
   let until = 0
   let timer: ReturnType<typeof setTimeout> | undefined
-  let reporting = false
 
   const end = () => {
     clearTimeout(timer)
@@ -37,20 +36,15 @@ export function createRepeats(limit: number, report: (level: Level, key: string,
     const ended = seen
     seen = {}
     keys = until = 0
-    reporting = true
-    try {
-      for (const level in ended)
-        ended[level as Level]!.forEach((count, key) => {
-          if (count > limit) report(level as Level, key, count - limit)
-        })
-    } finally {
-      reporting = false
-    }
+    // Its lines start the next window (each says a different count, so none is limited).
+    for (const level in ended)
+      ended[level as Level]!.forEach((count, key) => {
+        if (count > limit) report(level as Level, key, count - limit)
+      })
   }
 
   return {
     keep(level, key, time) {
-      if (reporting) return true
       if (time >= until || keys >= MAX_KEYS) {
         end()
         until = time + WINDOW_MS

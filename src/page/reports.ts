@@ -22,7 +22,7 @@ export function captureReports(log: Log): () => void {
   }
   const at = (file?: string | null, line?: number | null) => (file ? ` at ${file}:${line}` : '')
   const stop = listen(document, 'securitypolicyviolation', (e: SecurityPolicyViolationEvent) =>
-    once(`Content-Security-Policy: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}${at(e.sourceFile, e.lineNumber)}`),
+    once(`CSP ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}${at(e.sourceFile, e.lineNumber)}`),
   )
   let observer: ReportingObserver | undefined
   try {
