@@ -1,13 +1,13 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import { captureNetwork } from '../../../src/page/network'
 import { ownRequests } from '../../../src/lib/own'
 import { resolveConfig } from '../../../src/agent/config'
 
 describe('captureNetwork: fetch', () => {
   let stop: () => void
-  let fake: ReturnType<typeof vi.fn>
-  let log: ReturnType<typeof vi.fn>
+  let fake: Mock
+  let log: Mock<(level: string, message: unknown) => void>
   const flushMicrotasks = () => new Promise((resolve) => setTimeout(resolve))
 
   beforeEach(() => {
