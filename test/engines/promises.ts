@@ -421,8 +421,7 @@ export function provePromises(engine: Engine): void {
       try {
         const page = await open(browser!, server.page('noise.html', agentPage({ 'client-id': 'noise', 'api-url': server.url, ...NO_PAGE_INFO })))
         const id = await page.evaluate(() => (window as any).hornLogger.ready as Promise<string>)
-        server.controls.logsDown(5)
-        const seen = await page.evaluate(async ({ other, refused }: { other: string; refused: string }) => {
+        const seen = await page.evaluate(async (other: string) => {
           const log = (window as any).hornLogger
           const seen: string[] = []
           addEventListener('error', (e) => seen.push(e.message))
@@ -441,6 +440,10 @@ export function provePromises(engine: Engine): void {
           const error = new Error('extension trouble')
           error.stack = 'run@moz-extension://0f3c/content.js:1:10\nchrome-extension://abcdefgh/content.js:9:2'
           dispatchEvent(new ErrorEvent('error', { error, message: 'Error: extension trouble', filename: 'safari-web-extension://AB12/content.js' }))
+          return seen
+        }, other)
+        server.controls.logsDown(10)
+        await page.evaluate(async ({ other, refused }: { other: string; refused: string }) => {
           // The page's own requests: two 503s from the logs endpoint (down), a 404, a refused connection.
           const body = JSON.stringify({ time: Date.now(), data: 'x\n' })
           const headers = { 'Content-Type': 'application/json' }
@@ -462,7 +465,6 @@ export function provePromises(engine: Engine): void {
             document.addEventListener('securitypolicyviolation', () => ++n == 3 && resolve())
             for (let i = 0; i < 3; i++) document.body.appendChild(document.createElement('img')).src = other + '/pixel.png'
           })
-          return seen
         }, { other, refused })
         // Every noise case reached the page (so the agent saw it too).
         expect(seen.filter((m) => /x is undefined/.test(m))).toHaveLength(10_000)
