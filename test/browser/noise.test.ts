@@ -63,9 +63,10 @@ describe('signal, not noise', () => {
   })
 
   it('ignores known noise by default: "Script error." of a cross-origin script, ResizeObserver loops, errors all in an extension', async () => {
-    // Another origin (localhost against 127.0.0.1): its error reaches the page without details.
-    const crossOrigin = server.url.replace('127.0.0.1', 'localhost')
-    server.page('cross.js', `setTimeout(() => { throw new Error('details hidden') })`)
+    // Another origin (another port): its error reaches the page without details.
+    const elsewhere = await startServer()
+    const crossOrigin = elsewhere.url
+    elsewhere.page('cross.js', `setTimeout(() => { throw new Error('details hidden') })`)
     const second = await browser.context.newPage()
     await second.goto(server.page('noise.html', agentPage({ 'client-id': 'noise', 'api-url': server.url, 'log-page-info': 'false' })))
     // Each case is seen by the page's own listener first: the assertion is on what the agent made of it.
@@ -99,6 +100,7 @@ describe('signal, not noise', () => {
     expect(text).not.toMatch(/Script error|ResizeObserver|extension trouble/)
     expect(lines(text)).toHaveLength(1)
     await second.close()
+    await elsewhere.close()
   })
 
   it('failed fetch and XHR calls of the page become one WARN line each, URL redacted; no 404 line, none for the agent’s own 503s', async () => {
