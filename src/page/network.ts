@@ -14,7 +14,7 @@ type Log = (level: Level, message: unknown) => void
  * `fetch` is wrapped by a function that hands back the very promise the
  * original returned (streaming, `AbortSignal`, errors: all as they were);
  * `XMLHttpRequest` keeps its constructor, and only its prototype's `open`
- * and `send` are wrapped, so `instanceof` and properties set before `send`
+ * is wrapped (the request's own events time it), so `instanceof` and properties set before `send`
  * are untouched. The agent's own requests are told apart by their `init`
  * (`ownRequests`), not by their host. Returns `stop`, which restores each
  * patched function unless someone patched it after us.
@@ -57,27 +57,19 @@ export function captureNetwork(log: Log, statuses: StatusRanges): () => void {
     },
   )
 
-  // Per request: method, URL (from `open`) and the start of the last `send`.
+  // Per request: method, URL (from `open`) and when `send` started it (its `loadstart`).
   const requests = new WeakMap<XMLHttpRequest, [method: string, url: unknown, start?: number]>()
   const proto = typeof XMLHttpRequest == 'function' && XMLHttpRequest.prototype
-  const done = function (this: XMLHttpRequest, event: Event) {
-    const request = requests.get(this)
-    if (request?.[2] === undefined) return
-    report('xhr', request[0], request[1], request[2], event.type == 'load' ? this.status : event.type)
-    request[2] = undefined
+  const done = function (this: XMLHttpRequest, { type }: Event) {
+    const request = requests.get(this)!
+    if (type == 'loadstart') request[2] = performance.now()
+    else report('xhr', request[0], request[1], request[2]!, type == 'load' ? this.status : type)
   }
   patch(proto, 'open', (original) =>
     function open(this: XMLHttpRequest, method: string, url: string | URL) {
       // Listeners once per object, whatever it is reused for.
-      if (!requests.has(this)) for (const type of ['load', 'error', 'timeout', 'abort']) this.addEventListener(type, done)
+      if (!requests.has(this)) for (const type of ['loadstart', 'load', 'error', 'timeout', 'abort']) this.addEventListener(type, done)
       requests.set(this, [method, url])
-      return original.apply(this, arguments)
-    },
-  )
-  patch(proto, 'send', (original) =>
-    function send(this: XMLHttpRequest) {
-      const request = requests.get(this)
-      if (request) request[2] = performance.now()
       return original.apply(this, arguments)
     },
   )
