@@ -2,6 +2,8 @@ import type { BeforeSend, Formatter, Headers, Level, LoggerConfig, StatusRanges 
 import { createFormatter } from '../entry/format'
 import { safe, warnOnce } from '../lib/console'
 import { DEFAULT_REDACT, keyMatcher } from '../entry/redact'
+import { KEEPALIVE_BUDGET_BYTES } from '../lib/keepalive'
+import { LEVELS } from '../lib/levels'
 
 /**
  * Uncaught errors not logged by default: a cross-origin script's error without
@@ -14,12 +16,8 @@ export const DEFAULT_IGNORE_ERRORS: ReadonlyArray<string | RegExp> = [
   /^(?![^]*(?:https?|file):\/\/)[^]*(?:-extension|webkit-masked-url):\/\//,
 ]
 
-export const LEVELS: Level[] = ['debug', 'info', 'warn', 'error']
-
 const ONE_KIBI_BYTE = 1024
 const ONE_MEBI_BYTE = 1024 * ONE_KIBI_BYTE
-/** Chromium allows 64 KiB of keepalive bodies in flight per page; leave room for headers. */
-export const KEEPALIVE_BUDGET_BYTES = 60 * ONE_KIBI_BYTE
 
 /**
  * Default request timeout: a full keepalive batch (60 KiB) still goes through
