@@ -153,14 +153,13 @@ describe('script tag against a healthy server', () => {
           thrown++
         }
       }
-      return { thrown, flushed: await log.flush({ timeout: 20_000 }), stats: log.stats() }
+      return { thrown, flushed: await log.flush({ timeout: 20_000 }), stats: log.stats(), id: log.appSessionId as string }
     })
     expect(result.thrown).toBe(0)
     expect(result.flushed).toBe(true)
     expect(result.stats.logged).toBe(4 * 18 * 18)
     expect(result.stats.acknowledged).toBe(result.stats.logged)
-    const id = await page.evaluate(() => (window as any).hornLogger.appSessionId)
-    const text = server.state.logs(id)!
+    const text = server.state.logs(result.id)!
     expect(text.split('\n').filter(Boolean)).toHaveLength(4 * 18 * 18)
     expect(text).toContain('[Circular]')
     expect(text).toContain('<body>')
