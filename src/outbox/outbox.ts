@@ -22,6 +22,8 @@ export interface OutboxEvents {
   acknowledged?(count: number): void
   /** The line that stands where `count` dropped entries were. */
   notice(time: number, count: number): string
+  /** The first line of a new app session (its page-info line), when the server forgot the old one; none when undefined. */
+  firstLine?(): string | undefined
 }
 
 export interface OutboxOptions {
@@ -191,7 +193,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
 
     appSessionGone() {
       record.appSessionId = undefined
-      return ledger.renumber()
+      return ledger.renumber(events.firstLine?.())
     },
 
     split: ledger.split,

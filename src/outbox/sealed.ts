@@ -27,8 +27,8 @@ export interface Ledger {
   markSent(batch: SealedBatch): void
   acknowledge(batch: SealedBatch): Promise<void>
   drop(batch: SealedBatch): Promise<void>
-  /** Every batch unsent again and numbered from 0, for an app session that saw none of them. */
-  renumber(): Promise<void>
+  /** Every batch unsent again and numbered from 0, for an app session that saw none of them, after its `firstLine` if any. */
+  renumber(firstLine?: string): Promise<void>
   split(batch: SealedBatch): boolean
   /** Keys of every batch kept. */
   recordKeys(): string[]
@@ -93,8 +93,14 @@ export function createLedger(
     acknowledge: (batch) => settle(batch, events.acknowledged),
     drop: (batch) => settle(batch, events.dropped),
 
-    renumber() {
+    renumber(firstLine) {
       for (const batch of sealed) batch.attempted = false
+      // Like every app session, the new one starts with its own first line: a batch of its own, no entry counted.
+      if (firstLine) {
+        const batch = sealBatch(0, Date.now(), [firstLine], 0, jsonStringBytes(firstLine))
+        sealed.unshift(batch)
+        bytes += batch.body.length
+      }
       return reindex(0, 0)
     },
 
