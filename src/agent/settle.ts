@@ -24,13 +24,10 @@ export interface Settle {
 
 export function createSettle(): Settle {
   const counts = noStats()
-  const waiters: Array<{ target: number; done: () => void }> = []
+  // One check per waiting flush: it resolves that flush once its target is settled.
+  const waiters = new Set<() => void>()
   const pending = (logged: number) => Math.max(0, logged - counts.acknowledged - counts.dropped)
-  const settled = () => {
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (!pending(waiters[i].target)) waiters.splice(i, 1)[0].done()
-    }
-  }
+  const settled = () => waiters.forEach((check) => check())
 
   return {
     retried: () => void counts.retries++,
@@ -48,13 +45,13 @@ export function createSettle(): Settle {
     wait: (target, timeout) =>
       new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), timeout)
-        waiters.push({
-          target,
-          done: () => {
-            clearTimeout(timer)
-            resolve(true)
-          },
-        })
+        const check = () => {
+          if (pending(target)) return
+          waiters.delete(check)
+          clearTimeout(timer)
+          resolve(true)
+        }
+        waiters.add(check)
       }),
   }
 }
