@@ -12,13 +12,29 @@ const ts = (target) => typescript({ tsconfig: './tsconfig.json', noEmit: false, 
 /**
  * p-retry asks is-network-error whether a thrown TypeError is a network
  * failure. Ours never reach it: every failed fetch is rethrown as a
- * RetryableError (src/session.ts), and shouldRetry decides the rest. So the
+ * RetryableError (src/delivery/client.ts), and shouldRetry decides the rest. So the
  * script-tag build swaps in a stub (about 180 bytes less, gzipped).
  */
 const noNetworkErrorSniffing = {
   name: 'no-network-error-sniffing',
   resolveId: (id) => (id === 'is-network-error' ? '\0is-network-error' : null),
   load: (id) => (id === '\0is-network-error' ? 'export default () => false' : null),
+}
+
+/**
+ * error-stack-parser and stackframe are UMD files: CommonJS to Node, nothing a
+ * plain ES bundle can import. Wrapped here as ES modules (a commonjs plugin
+ * for two files would be one more dependency).
+ */
+const UMD_FILES = /[\\/]node_modules[\\/](error-stack-parser|stackframe)[\\/][^\\/]+\.js$/
+const umdAsEsm = {
+  name: 'umd-as-esm',
+  transform(code, id) {
+    const m = UMD_FILES.exec(id)
+    if (!m) return null
+    const needs = m[1] === 'error-stack-parser' ? "import stackframe from 'stackframe'\nconst require = () => stackframe\n" : ''
+    return { code: `${needs}const module = { exports: {} }, exports = module.exports, define = undefined;\n${code.replace('}(this, function', '}(undefined, function')}\nexport default module.exports\n`, map: null }
+  },
 }
 
 // `module`: the IIFE body is strict code already, so terser may treat it as a module's top level.
@@ -74,15 +90,15 @@ const builds = [
 ]
 
 // `horn-logger/api`: its own entry, so the script-tag agent does not grow by a byte.
-if (existsSync('src/api.ts')) {
+if (existsSync('src/api/index.ts')) {
   builds.push(
     {
-      input: 'src/api.ts',
+      input: 'src/api/index.ts',
       output: { file: 'dist/api.mjs', format: 'es', sourcemap: true },
       plugins: [ts()],
     },
     {
-      input: 'src/api.ts',
+      input: 'src/api/index.ts',
       output: { file: 'dist/api.d.ts', format: 'es' },
       plugins: [dts()],
     },
@@ -107,6 +123,40 @@ if (existsSync('src/webrtc/index.ts')) {
       input: 'src/webrtc/index.ts',
       output: { file: 'dist/webrtc.d.ts', format: 'es' },
       plugins: [dts()],
+    },
+  )
+}
+
+// The reading tools (Node only): `npx horn-logger` and the module the reference server's viewer uses.
+// Their libraries are bundled in, so the package gains no runtime dependency.
+if (existsSync('src/read/main.ts')) {
+  const read = () => [umdAsEsm, nodeResolve({ preferBuiltins: true }), typescript({ tsconfig: './tsconfig.read.json', noEmit: false, declaration: false, outDir: undefined })]
+  const external = (id) => id.startsWith('node:')
+  // The bundled libraries' MIT notices travel with the files that carry them.
+  const notices = `/*!
+ * Bundled, under the MIT License:
+ *   error-stack-parser, stackframe: Copyright (c) 2017 Eric Wendelin and other contributors
+ *   @jridgewell/trace-mapping, @jridgewell/sourcemap-codec: Copyright 2024 Justin Ridgewell
+ *   @jridgewell/resolve-uri: Copyright 2019 Justin Ridgewell
+ */`
+  builds.push(
+    {
+      input: 'src/read/main.ts',
+      external,
+      output: { file: 'dist/cli.mjs', format: 'es', banner: `#!/usr/bin/env node\n${notices}` },
+      plugins: read(),
+    },
+    {
+      input: 'src/read/index.ts',
+      external,
+      output: { file: 'dist/read.mjs', format: 'es', sourcemap: true, banner: notices },
+      plugins: read(),
+    },
+    {
+      input: 'src/read/index.ts',
+      external,
+      output: { file: 'dist/read.d.ts', format: 'es' },
+      plugins: [dts({ tsconfig: './tsconfig.read.json' })],
     },
   )
 }

@@ -6,7 +6,7 @@
  * const logger = createLogger({ clientId: 'conference-ui', apiUrl: 'https://horn.example.com/api' })
  * logger.info('joined', { room: 'blue' })
  */
-export { createLogger } from './logger'
+export { createLogger } from './agent/start'
 export { HornError, HornLoggerError } from './errors'
-export { DEFAULT_REDACT } from './redact'
+export { DEFAULT_REDACT } from './entry/redact'
 export type { BeforeSend, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats } from './types'

@@ -6,8 +6,8 @@
  * in order, with their original times.
  */
 import { createLogger, DEFAULT_REDACT } from './index'
-import { createAgent } from './logger'
-import { LEVELS } from './config'
+import { createAgent } from './agent/start'
+import { LEVELS } from './lib/levels'
 import type { Level, Logger, LoggerConfig } from './types'
 import { warnOnce } from './lib/console'
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { agentPage, entryNumbers, indexesOf, launch, range, startServer, waitFor, type HornServer } from './harness'
+import { agentPage, entryNumbers, indexesOf, launch, range, startServer, waitFor, type HornServer } from '../support/harness'
 
 let server: HornServer
 let browser: Awaited<ReturnType<typeof launch>>

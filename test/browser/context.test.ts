@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { agentPage, entryNumbers, launch, lines, range, startServer, type HornServer } from './harness'
+import { agentPage, entryNumbers, launch, lines, range, startServer, type HornServer } from '../support/harness'
 
 let server: HornServer
 let browser: Awaited<ReturnType<typeof launch>>

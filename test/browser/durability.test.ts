@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { agentPage, entryNumbers, holdLogs, indexesOf, launch, lines, range, startServer, waitFor, type HornServer } from './harness'
+import { agentPage, entryNumbers, holdLogs, indexesOf, launch, lines, range, startServer, waitFor, type HornServer } from '../support/harness'
 
 let server: HornServer | undefined
 let browser: Awaited<ReturnType<typeof launch>> | undefined

@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Page, Request } from 'playwright-core'
-import { DEFAULT_REDACT } from '../../src/redact'
-import { agentPage, entryNumbers, launch, lines, range, startServer, waitFor, type HornServer } from './harness'
+import { DEFAULT_REDACT } from '../../src/entry/redact'
+import { agentPage, entryNumbers, launch, lines, range, startServer, waitFor, type HornServer } from '../support/harness'
 
 type OnLogs = (req: unknown, info: { appSessionId: string; index: number | undefined; body: string }) => unknown
 

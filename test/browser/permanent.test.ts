@@ -4,7 +4,7 @@
  * drop one batch and go on, and none of them loops.
  */
 import { afterEach, expect, it } from 'vitest'
-import { agentPage, entryNumbers, indexesOf, launch, range, startServer, type HornServer } from './harness'
+import { agentPage, entryNumbers, indexesOf, launch, range, startServer, type HornServer } from '../support/harness'
 
 let server: HornServer | undefined
 let browser: Awaited<ReturnType<typeof launch>> | undefined

@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { waitFor } from '../browser/harness'
+import { waitFor } from '../support/harness'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { DEMO_CSP } from '../../demo/server.mjs'
-import { agentPage, entryNumbers, holdLogs, indexesOf, lines, range, startServer, waitFor, type HornServer } from '../browser/harness'
+import { agentPage, entryNumbers, holdLogs, indexesOf, lines, range, startServer, waitFor, type HornServer } from '../support/harness'
 import { killAll, tempDir, type Engine, type EngineBrowser, type EnginePage } from './driver'
 
 // The agent's globals (`hornLogger`, `HornLogger`) are typed by src/script.ts; the tests reach them

@@ -1,0 +1,53 @@
+import type { Level } from '../types'
+import { listen, stopAll } from '../lib/listen'
+import { isError } from '../lib/is-error'
+
+type Log = (level: Level, message: unknown, context?: unknown) => void
+
+/** Uncaught errors and unhandled rejections become `error` entries. Returns `stop`. */
+export function captureErrors(log: Log): () => void {
+  return stopAll([
+    listen(window, 'error', (event: ErrorEvent) => {
+      const context = event.filename ? { source: `${event.filename}:${event.lineno}:${event.colno}` } : undefined
+      log('error', event.error ?? event.message, context)
+    }),
+    listen(window, 'unhandledrejection', (event: PromiseRejectionEvent) => {
+      const reason = event.reason
+      if (isError(reason)) log('error', reason, { unhandledRejection: true })
+      else log('error', 'Unhandled promise rejection', { reason })
+    }),
+  ])
+}
+
+/**
+ * `console.debug/log/info/warn/error` also become entries, and still print.
+ * A call made while one is being handled (the logger's own notices) is not
+ * captured again. Returns `stop`, which restores a method only if nobody
+ * patched it after us.
+ */
+export function captureConsole(log: Log): () => void {
+  let inside = false
+  const restores = ['debug', 'log', 'info', 'warn', 'error'].map((method) => {
+    // Each method logs at its own level; `log` at `info`.
+    const level = (method == 'log' ? 'info' : method) as Level
+    const con = console as unknown as Record<string, (...args: unknown[]) => void>
+    const original = con[method]
+    const patched = function (this: unknown, ...args: unknown[]) {
+      if (!inside) {
+        inside = true
+        try {
+          log(level, args[0], args.length > 1 ? { args: args.slice(1) } : undefined)
+        } catch {
+        } finally {
+          inside = false
+        }
+      }
+      return original.apply(this, args)
+    }
+    con[method] = patched
+    return () => {
+      if (con[method] === patched) con[method] = original
+    }
+  })
+  return stopAll(restores)
+}
