@@ -9,4 +9,4 @@
 export { createLogger } from './agent/start'
 export { HornError, HornLoggerError } from './errors'
 export { DEFAULT_REDACT } from './entry/redact'
-export type { BeforeSend, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats } from './types'
+export type { BeforeSend, Consent, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats } from './types'

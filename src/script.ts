@@ -36,6 +36,8 @@ function start(): void {
     logPageInfo: flag(data.logPageInfo, true),
     release: data.release,
     environment: data.environment,
+    consent: data.consent as LoggerConfig['consent'],
+    sampleRate: data.sampleRate === undefined ? undefined : Number(data.sampleRate),
   }
   if (data.context)
     try {

@@ -1,4 +1,4 @@
-import type { BeforeSend, Formatter, Headers, Level, LoggerConfig } from '../types'
+import type { BeforeSend, Consent, Formatter, Headers, Level, LoggerConfig } from '../types'
 import { createFormatter } from '../entry/format'
 import { safe, warnOnce } from '../lib/console'
 import { DEFAULT_REDACT, keyMatcher } from '../entry/redact'
@@ -44,9 +44,14 @@ export interface ResolvedConfig {
   /** As given: the entry builder makes it safe once (see `setContext`). */
   context?: unknown
   logPageInfo: boolean
+  consent: Consent
+  /** Percent of tabs that log, in [0, 100]. */
+  sampleRate: number
 }
 
-type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout'
+type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout' | 'sampleRate'
+
+export const CONSENTS: Consent[] = ['granted', 'pending', 'denied']
 
 /** Defaults, clamps and validates a user config; never throws. */
 export function resolveConfig(config: LoggerConfig): ResolvedConfig {
@@ -61,6 +66,9 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   if (typeof c.clientId !== 'string' || !c.clientId) warnOnce('config.clientId is required')
   const level = LEVELS.indexOf(c.level as Level)
   if (level < 0 && c.level !== undefined) warnOnce('config.level must be debug, info, warn or error')
+  // A value that is none of the three fails closed: pending, not granted.
+  const consent = c.consent === undefined ? 'granted' : CONSENTS.includes(c.consent) ? c.consent : 'pending'
+  if (consent !== (c.consent ?? consent)) warnOnce('config.consent must be granted, pending or denied; using pending')
   const headers = c.headers
   const maxBatchBytes = bounded('maxBatchBytes', 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
   return {
@@ -86,5 +94,7 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
     logPageInfo: c.logPageInfo !== false,
+    consent,
+    sampleRate: bounded('sampleRate', 100, 0, 100),
   }
 }

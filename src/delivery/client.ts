@@ -12,8 +12,13 @@ import { HornLoggerError } from '../errors'
 export interface ClientOptions {
   retry: RetryPolicy
   config: ResolvedConfig
-  /** Aborts every request and backoff of this client (the logger's `close()`). */
+  /** Aborts every request and backoff of this client (the logger's `close()`, a denial of consent). */
   signal: AbortSignal
+  /**
+   * No request starts before it resolves (consent), nor after `signal` aborts.
+   * @default Promise.resolve()
+   */
+  gate?: Promise<unknown>
 }
 
 /** Requests to the Horn API, bound to one config, retry policy and signal. */
@@ -32,7 +37,7 @@ export interface Client {
 }
 
 /** The agent's one client: every request of the agent goes through it (and `post`). */
-export function createClient({ retry, config, signal }: ClientOptions): Client {
+export function createClient({ retry, config, signal, gate }: ClientOptions): Client {
   /**
    * One attempt: the answer, or a `RetryableError` when there was none
    * (network error, timeout) or its status is worth another try. An abort by
@@ -40,6 +45,9 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
    */
   async function attempt(path: string, body?: string, headers?: Headers): Promise<Answer> {
     let answer: Answer
+    await gate
+    // Aborted while waiting: `post` would not see an abort that came before it.
+    if (signal.aborted) throw signal.reason
     try {
       answer = await post(config.apiUrl + path, body, {
         headers: { ...config.headers(), ...headers },
@@ -60,8 +68,9 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
 
   return {
     request,
+    // Only the sender's exit calls it, and never before consent; after an abort (revoked consent) nothing new goes.
     keepalive: (path, body) =>
-      post(config.apiUrl + path, body, { headers: config.headers(), credentials: config.credentials, timeout: config.requestTimeout, keepalive: true }),
+      signal.aborted ? Promise.reject(signal.reason) : post(config.apiUrl + path, body, { headers: config.headers(), credentials: config.credentials, timeout: config.requestTimeout, keepalive: true }),
 
     /**
      * Retried until a 2xx carries a non-empty string `id`. Any other answer (a
