@@ -51,7 +51,6 @@ export interface ResolvedConfig {
 
 type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout' | 'sampleRate'
 
-export const CONSENTS: Consent[] = ['granted', 'pending', 'denied']
 
 /** Defaults, clamps and validates a user config; never throws. */
 export function resolveConfig(config: LoggerConfig): ResolvedConfig {
@@ -66,9 +65,6 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   if (typeof c.clientId !== 'string' || !c.clientId) warnOnce('config.clientId is required')
   const level = LEVELS.indexOf(c.level as Level)
   if (level < 0 && c.level !== undefined) warnOnce('config.level must be debug, info, warn or error')
-  // A value that is none of the three fails closed: pending, not granted.
-  const consent = c.consent === undefined ? 'granted' : CONSENTS.includes(c.consent) ? c.consent : 'pending'
-  if (consent !== (c.consent ?? consent)) warnOnce('config.consent must be granted, pending or denied; using pending')
   const headers = c.headers
   const maxBatchBytes = bounded('maxBatchBytes', 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
   return {
@@ -94,7 +90,8 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
     logPageInfo: c.logPageInfo !== false,
-    consent,
+    // Checked where it is owned (consent.ts): a value that is none of the three warns once and fails closed, as pending.
+    consent: c.consent || 'granted',
     sampleRate: bounded('sampleRate', 100, 0, 100),
   }
 }

@@ -1,12 +1,14 @@
 import type { Consent } from '../types'
-import { CONSENTS } from './config'
 import { warnOnce } from '../lib/console'
 
 export interface ConsentState {
-  readonly state: Consent
+  readonly decision: Consent
   /** Resolves on the grant (at once when granted from the start); rejects with `denied` on a denial before it. */
   readonly granted: Promise<void>
-  /** `logger.setConsent`: pending → granted or denied, granted → denied; denial is final. */
+  /**
+   * `logger.setConsent`: pending → granted or denied, granted → denied; denial
+   * is final. Anything else (a value that is none of the three included) warns once and changes nothing.
+   */
   set(next: Consent): void
 }
 
@@ -24,14 +26,14 @@ export function createConsent(initial: Consent, denied: Error, onDeny: () => voi
   // Handled here: a denial before the grant is news to nobody listening.
   granted.catch(() => {})
   const self: ConsentState = {
-    state: 'pending',
+    decision: 'pending',
     granted,
     set(next) {
-      const now = self.state
-      if (!CONSENTS.includes(next)) return warnOnce('consent must be granted, pending or denied')
+      const now = self.decision
       if (next == now) return
-      if (now == 'denied' || next == 'pending') return warnOnce(`consent ${now} stays ${now} on this page (${next} ignored)`)
-      ;(self as { state: Consent }).state = next
+      // Here `now` is pending or granted: granted is reached from pending only, denied from both.
+      if (now == 'denied' || (next != 'granted' && next != 'denied')) return warnOnce(`consent ${now}: ${next} ignored`)
+      ;(self as { decision: Consent }).decision = next
       if (next == 'granted') grant()
       else {
         refuse(denied)

@@ -5,17 +5,13 @@
  * and write nothing. Where `sessionStorage` is blocked, each load draws anew.
  */
 export function inSample(clientId: string, rate: number): boolean {
-  if (rate >= 100) return true
-  if (rate <= 0) return false
-  const key = 'horn-logger:sampled:' + clientId
-  let kept: string | null = null
+  if (rate % 100 == 0) return rate > 0
+  let sampled = Math.random() * 100 < rate
   try {
-    kept = sessionStorage.getItem(key)
-  } catch {}
-  if (kept === '1' || kept === '0') return kept === '1'
-  const sampled = Math.random() * 100 < rate
-  try {
-    sessionStorage.setItem(key, sampled ? '1' : '0')
+    const key = 'horn-logger:sampled:' + clientId
+    const kept = sessionStorage.getItem(key)
+    if (kept) sampled = kept == '1'
+    else sessionStorage.setItem(key, sampled ? '1' : '0')
   } catch {}
   return sampled
 }

@@ -94,8 +94,8 @@ function idleAgent(ready: Promise<string>, sampled = true): Agent {
 function startAgent(userConfig: LoggerConfig): Agent {
   const config = resolveConfig(userConfig)
   // Decided before anything else: outside the sample, or denied, not one request, not one stored byte.
-  if (!inSample(config.clientId, config.sampleRate)) return idleAgent(Promise.reject(new HornLoggerError('tab not in the sample', undefined, 'unsampled')), false)
-  const denied = new HornLoggerError('consent denied', undefined, 'denied')
+  if (!inSample(config.clientId, config.sampleRate)) return idleAgent(Promise.reject(new HornLoggerError('unsampled', undefined, 'unsampled')), false)
+  const denied = new HornLoggerError('denied', undefined, 'denied')
   if (config.consent == 'denied') return idleAgent(Promise.reject(denied))
   const abort = new AbortController()
   const signal = abort.signal
@@ -151,7 +151,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   ready.catch(() => {})
 
   let persistTimer: ReturnType<typeof setTimeout> | undefined
-  const granted = () => consent.state == 'granted'
+  const granted = () => consent.decision == 'granted'
   const tick = () => {
     // Until the grant nothing is written; the timer stays marked as set, so log calls do not arm another.
     if (!granted()) return

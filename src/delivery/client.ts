@@ -68,9 +68,9 @@ export function createClient({ retry, config, signal, gate }: ClientOptions): Cl
 
   return {
     request,
-    // Only the sender's exit calls it, and never before consent; after an abort (revoked consent) nothing new goes.
+    // Only the sender's exit sends one, and never before consent; a denial detaches the exit handler.
     keepalive: (path, body) =>
-      signal.aborted ? Promise.reject(signal.reason) : post(config.apiUrl + path, body, { headers: config.headers(), credentials: config.credentials, timeout: config.requestTimeout, keepalive: true }),
+      post(config.apiUrl + path, body, { headers: config.headers(), credentials: config.credentials, timeout: config.requestTimeout, keepalive: true }),
 
     /**
      * Retried until a 2xx carries a non-empty string `id`. Any other answer (a

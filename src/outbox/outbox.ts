@@ -435,14 +435,9 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     clear() {
       const done = write([], [recordKey(id), ...chunks.map((c) => c.key), ...sealed.map((b) => batchKey(id, b.index))])
       cleared = true
-      base = record.head = end()
-      count = 0
-      blocks = []
-      recent = []
-      recentUnits = 0
-      record.mark = undefined
+      // Nothing of it is read any more: its lines' text goes (the per-entry numbers are small).
+      blocks = recent = []
       sealed.length = 0
-      chunks = []
       return done
     },
   }
