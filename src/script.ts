@@ -37,7 +37,8 @@ function start(): void {
     release: data.release,
     environment: data.environment,
     consent: data.consent as LoggerConfig['consent'],
-    sampleRate: data.sampleRate === undefined ? undefined : Number(data.sampleRate),
+    // "" stays "": resolveConfig warns about it like any other non-number.
+    sampleRate: (data.sampleRate && +data.sampleRate) as number | undefined,
   }
   if (data.context)
     try {
