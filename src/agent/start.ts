@@ -1,11 +1,14 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from '../types'
-import { LEVELS, resolveConfig } from './config'
+import { resolveConfig } from './config'
+import { LEVELS } from '../lib/levels'
 import { redactUrls } from '../entry/redact'
 import { createStoreFor } from '../storage/store'
+import { newInstanceRecord } from '../storage/schema'
 import { createOutbox } from '../outbox/outbox'
 import { createRetry } from '../delivery/retry'
 import { createSender } from '../delivery/sender'
 import { createClient } from '../delivery/client'
+import { appSessionIdOf } from '../delivery/app-session'
 import { recoverOrphans } from './recover'
 import { watchPage } from '../page/lifecycle'
 import { captureConsole, captureErrors } from '../page/capture'
@@ -104,7 +107,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const consent = createConsent(config.consent, denied, () => deny())
   const retry = createRetry({ signal, onRetry: () => counts.retries++ })
   const client = createClient({ retry, config, signal, gate: consent.granted })
-  // Opens IndexedDB on its first use: after the grant.
+  // idb-keyval opens the database on first use: after the grant.
   const store = createStoreFor(config.storage)
   const id = newId()
   // Held for this instance's life from the grant on: while it is, no other tab adopts its entries.
@@ -119,16 +122,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
   const outbox = createOutbox({
-    record: {
-      id,
-      clientId: config.clientId,
-      started: Date.now(),
-      // Magic links and OAuth redirects put secrets in the query and fragment.
-      url: typeof location == 'object' ? redactUrls(location.href, config.redact) : '',
-      channel: config.channel,
-      nextIndex: 0,
-      head: 0,
-    },
+    // Magic links and OAuth redirects put secrets in the query and fragment.
+    record: newInstanceRecord(id, config.clientId, typeof location == 'object' ? redactUrls(location.href, config.redact) : '', config.channel),
     store,
     limits: config,
     events: {
@@ -182,7 +177,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   void sender.kick()
   // Granted from the start, or later: what waited in memory goes the usual way (stored, registered, sent).
-  if (config.consent == 'pending') void consent.granted.then(tick, () => {})
+  if (!granted()) void consent.granted.then(tick, () => {})
   void live.then(() =>
     recoverOrphans({ store, config, client, signal, ownId: id, notice }).catch((error) => {
       if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
@@ -246,7 +241,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     flush: (options) => flush(options).catch(() => false),
     ready,
     get appSessionId() {
-      return outbox.record.appSessionId
+      return appSessionIdOf(outbox)
     },
     stats: safe((): Stats => ({ ...counts, logged: entries.logged, pending: Math.max(0, entries.logged - counts.acknowledged - counts.dropped) }), noStats()),
     close: base ? () => none : close,

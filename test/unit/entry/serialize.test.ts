@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
-import { isError, jsonStringBytes, sanitize, toText, truncate, truncateLine } from '../../../src/entry/serialize'
+import { sanitize, toText } from '../../../src/entry/serialize'
+import { jsonStringBytes, truncate, truncateLine } from '../../../src/lib/text'
+import { isError } from '../../../src/lib/is-error'
 import { DEFAULT_REDACT, keyMatcher } from '../../../src/entry/redact'
 
 const REDACT = keyMatcher(DEFAULT_REDACT)
