@@ -1,7 +1,7 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from '../types'
 import { resolveConfig } from './config'
 import { LEVELS } from '../lib/levels'
-import { redactUrls } from '../entry/redact'
+import { redactText } from '../entry/redact'
 import { createStoreFor } from '../storage/store'
 import { newInstanceRecord } from '../storage/schema'
 import { createOutbox } from '../outbox/outbox'
@@ -122,8 +122,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
   const outbox = createOutbox({
-    // Magic links and OAuth redirects put secrets in the query and fragment.
-    record: newInstanceRecord(id, config.clientId, typeof location == 'object' ? redactUrls(location.href, config.redact) : '', config.channel),
+    // Magic links and OAuth redirects put secrets in the query and fragment (and old links in the userinfo).
+    record: newInstanceRecord(id, config.clientId, typeof location == 'object' ? redactText(location.href, config.redact) : '', config.channel),
     store,
     limits: config,
     events: {

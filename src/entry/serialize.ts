@@ -1,4 +1,4 @@
-import { REDACTED, redactUrls } from './redact'
+import { REDACTED, redactText } from './redact'
 
 /** Deepest nesting kept; deeper values become a short description. */
 const MAX_DEPTH = 8
@@ -46,6 +46,8 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
     }
     if (depth >= MAX_DEPTH) return Array.isArray(object) ? '[Array]' : '[Object]'
     if (Array.isArray(object) || object instanceof Set) {
+      // A `[name, value]` pair (fetch's header lists, `Object.entries`) is redacted by its name.
+      if (object.length == 2 && typeof object[0] == 'string' && redact.test(object[0])) return [cleanString(object[0], redact, maxString), REDACTED]
       const out: unknown[] = []
       for (const item of object) {
         if (out.length >= MAX_ITEMS) {
@@ -99,11 +101,11 @@ function describeThrown(error: unknown): string {
 
 /**
  * A string as it may leave the page: cut to `maxString`, secret URL
- * parameters redacted. Cut first, so a huge string is not scanned whole; a
+ * parameters and secrets recognised by their shape redacted (`redactText`). Cut first, so a huge string is not scanned whole; a
  * value the cut split is still redacted (its parameter's value runs to the end).
  */
 export function cleanString(text: string, redact: RegExp, maxString: number): string {
-  return text.length > maxString ? redactUrls(text.slice(0, maxString), redact) + '…' : redactUrls(text, redact)
+  return text.length > maxString ? redactText(text.slice(0, maxString), redact) + '…' : redactText(text, redact)
 }
 
 /** A string for any value, never throwing: strings as they are (secret URL parameters redacted), the rest as JSON. */
