@@ -20,6 +20,8 @@ import { safe, warnOnce } from '../lib/console'
 import { HornLoggerError } from '../errors'
 import { createConsent } from './consent'
 import { inSample } from './sample'
+import { captureNetwork } from '../page/network'
+import { captureReports } from '../page/reports'
 
 /** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
 const PERSIST_DELAY_MS = 100
@@ -137,6 +139,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
         settled()
       },
       notice,
+      firstLine: safe(() => (config.logPageInfo ? entries.line('info', 'page info', pageInfo(config.release, config.environment)) : undefined)),
     },
     writeGate: live,
   })
@@ -168,12 +171,14 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(() => granted() && sender.exit()), onResume: safe(() => void sender.kick()) }),
+    watchPage({ onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())), onResume: safe(() => void sender.kick()) }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
-  if (config.captureErrors) stops.push(captureErrors(entries.log))
+  if (config.captureErrors) stops.push(captureErrors(entries.log, config.ignoreErrors))
   if (config.captureConsole) stops.push(captureConsole(entries.log))
+  if (config.captureNetwork) stops.push(captureNetwork(entries.log, config.captureNetwork))
+  if (config.captureReports) stops.push(captureReports(entries.log))
 
   void sender.kick()
   // Granted from the start, or later: what waited in memory goes the usual way (stored, registered, sent).
@@ -185,6 +190,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   )
 
   const flush = async (options?: FlushOptions): Promise<boolean> => {
+    entries.reportRepeats()
     const target = entries.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
