@@ -38,6 +38,9 @@ function start(): void {
     logPageInfo: flag(data.logPageInfo, true),
     release: data.release,
     environment: data.environment,
+    consent: data.consent as LoggerConfig['consent'],
+    // "" stays "": resolveConfig warns about it like any other non-number.
+    sampleRate: (data.sampleRate && +data.sampleRate) as number | undefined,
   }
   if (data.context)
     try {

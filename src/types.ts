@@ -189,7 +189,27 @@ export interface LoggerConfig {
    * @default true
    */
   captureReports?: boolean
+  /**
+   * Whether the user agreed to logging. `'pending'`: entries are kept in memory
+   * only (bounded by `maxStoredBytes`); nothing is stored, sent or registered
+   * until `setConsent('granted')`, which sends them as if consent had been there
+   * from the start (original times, same order, exactly once). `'denied'`: nothing
+   * is kept, stored or sent by this page, for the rest of its life.
+   * @default 'granted'
+   */
+  consent?: Consent
+  /**
+   * Share of tabs that log at all, in percent (0–100), drawn once per tab and kept
+   * in `sessionStorage`, so a reload keeps the tab's decision. A tab outside the
+   * sample registers, stores and sends nothing: its logger is a no-op with
+   * `sampled` false.
+   * @default 100
+   */
+  sampleRate?: number
 }
+
+/** Consent to logging: see {@link LoggerConfig.consent}. */
+export type Consent = 'granted' | 'pending' | 'denied'
 
 /** Inclusive HTTP status ranges, e.g. `[[500, 599]]`. */
 export type StatusRanges = ReadonlyArray<readonly [number, number]>
@@ -236,7 +256,10 @@ export interface Logger {
    * The app session id, once registered. Rejects with a `HornLoggerError`
    * (its `status` set) when the server refuses the registration for good (a
    * 4xx other than 408 and 429); every other failure is retried, so it stays
-   * pending meanwhile. Leaving it unobserved raises no unhandled rejection.
+   * pending meanwhile (and while consent is pending). It rejects with a
+   * `HornLoggerError` whose `code` is `'unsampled'` in a tab outside the
+   * sample, and `'denied'` when consent is denied before registration.
+   * Leaving it unobserved raises no unhandled rejection.
    */
   readonly ready: Promise<string>
   readonly appSessionId: string | undefined
@@ -269,4 +292,13 @@ export interface Logger {
   setLevel(level: Level): void
   /** The lowest level kept. */
   readonly level: Level
+  /**
+   * Changes consent for this page (see {@link LoggerConfig.consent}): `'granted'`
+   * sends what was kept while pending; `'denied'` discards it, stops every request
+   * at once and deletes what this page stored but did not deliver. Denial is final
+   * for the page: a later `'granted'` is ignored (with one warning) until the next load.
+   */
+  setConsent(consent: Consent): void
+  /** `false` in a tab outside `sampleRate`: then every method does nothing. */
+  readonly sampled: boolean
 }

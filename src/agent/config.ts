@@ -1,4 +1,4 @@
-import type { BeforeSend, Formatter, Headers, Level, LoggerConfig, StatusRanges } from '../types'
+import type { BeforeSend, Consent, Formatter, Headers, Level, LoggerConfig, StatusRanges } from '../types'
 import { createFormatter } from '../entry/format'
 import { safe, warnOnce } from '../lib/console'
 import { DEFAULT_REDACT, keyMatcher } from '../entry/redact'
@@ -59,9 +59,12 @@ export interface ResolvedConfig {
   /** The status ranges logged, or false: not captured. */
   captureNetwork: StatusRanges | false
   captureReports: boolean
+  consent: Consent
+  /** Percent of tabs that log, in [0, 100]. */
+  sampleRate: number
 }
 
-type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout' | 'repeatLimit'
+type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout' | 'repeatLimit' | 'sampleRate'
 
 /** Defaults, clamps and validates a user config; never throws. */
 export function resolveConfig(config: LoggerConfig): ResolvedConfig {
@@ -112,5 +115,8 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     // A pair that is not two numbers matches no status.
     captureNetwork: network !== false && list((network as { statuses?: StatusRanges })?.statuses, 'captureNetwork.statuses', [[500, 599]]),
     captureReports: c.captureReports !== false,
+    // Checked where it is owned (consent.ts): a value that is none of the three warns once and fails closed, as pending.
+    consent: c.consent || 'granted',
+    sampleRate: bounded('sampleRate', 100, 0, 100),
   }
 }

@@ -15,6 +15,8 @@ export interface Settle {
   persisted(count: number): void
   acknowledged(count: number): void
   dropped(count: number): void
+  /** Consent denied: every entry of the `logged` not acknowledged counts as dropped, so nothing is pending and flushes waiting settle. */
+  discard(logged: number): void
   /** Entries of the first `logged` not yet settled. */
   pending(logged: number): number
   stats(logged: number): Stats
@@ -38,6 +40,10 @@ export function createSettle(): Settle {
     },
     dropped(n) {
       counts.dropped += n
+      settled()
+    },
+    discard(logged) {
+      counts.dropped = logged - counts.acknowledged
       settled()
     },
     pending,

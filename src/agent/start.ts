@@ -14,6 +14,9 @@ import { createEntries } from '../entry/build'
 import { pageInfo } from '../page/info'
 import { holdLock, lockName } from '../lib/locks'
 import { safe, warnOnce } from '../lib/console'
+import { HornLoggerError } from '../errors'
+import { createConsent } from './consent'
+import { inSample } from './sample'
 import { captureNetwork } from '../page/network'
 import { captureReports } from '../page/reports'
 import { createSettle, noStats } from './settle'
@@ -44,39 +47,60 @@ export function createAgent(userConfig: LoggerConfig): Agent {
     return startAgent(userConfig)
   } catch (error) {
     warnOnce('could not start (' + String(error) + '); logging is off')
-    const nothing = () => {}
-    const none = Promise.resolve()
-    const logger: Logger = {
-      ...levelMethods(() => nothing),
-      linkUser: () => none,
-      flush: () => Promise.resolve(false),
-      ready: new Promise<string>(() => {}),
-      appSessionId: undefined,
-      stats: noStats,
-      close: () => none,
-      setContext: nothing,
-      setContextProperty: nothing,
-      removeContextProperty: nothing,
-      getContext: () => ({}),
-      child: () => logger,
-      setLevel: nothing,
-      level: 'debug',
-    }
-    return { logger, logAt: nothing }
+    return idleAgent(new Promise<string>(() => {}))
   }
+}
+
+/**
+ * A logger that does nothing, safely: a tab outside the sample, a page denied
+ * from the start, or an agent that could not start. `ready` says why (never
+ * settles for the last).
+ */
+function idleAgent(ready: Promise<string>, sampled = true): Agent {
+  const nothing = () => {}
+  const none = Promise.resolve()
+  // Handled here: nobody listening is no unhandled rejection.
+  ready.catch(nothing)
+  const logger: Logger = {
+    ...levelMethods(() => nothing),
+    linkUser: () => none,
+    flush: () => Promise.resolve(false),
+    ready,
+    appSessionId: undefined,
+    stats: noStats,
+    close: () => none,
+    setContext: nothing,
+    setContextProperty: nothing,
+    removeContextProperty: nothing,
+    getContext: () => ({}),
+    child: () => logger,
+    setLevel: nothing,
+    level: 'debug',
+    setConsent: nothing,
+    sampled,
+  }
+  return { logger, logAt: nothing }
 }
 
 function startAgent(userConfig: LoggerConfig): Agent {
   const config = resolveConfig(userConfig)
+  // Decided before anything else: outside the sample, or denied, not one request, not one stored byte.
+  if (!inSample(config.clientId, config.sampleRate)) return idleAgent(Promise.reject(new HornLoggerError('unsampled', undefined, 'unsampled')), false)
+  const denied = new HornLoggerError('denied', undefined, 'denied')
+  if (config.consent == 'denied') return idleAgent(Promise.reject(denied))
   const abort = new AbortController()
   const signal = abort.signal
   const settle = createSettle()
+  // Pending: lines wait in memory (the outbox), and nothing else starts: no lock, no storage, no request, no recovery.
+  const consent = createConsent(config.consent, denied, () => deny())
   const retry = createRetry({ signal, onRetry: settle.retried })
-  const client = createClient({ retry, config, signal })
+  const client = createClient({ retry, config, signal, gate: consent.granted })
+  // idb-keyval opens the database on first use: after the grant.
   const store = createStoreFor(config.storage)
   const id = newId()
-  // Held for this instance's life: while it is, no other tab adopts its entries.
-  const lock = holdLock(lockName(id))
+  // Held for this instance's life from the grant on: while it is, no other tab adopts its entries.
+  let lock: ReturnType<typeof holdLock> | undefined
+  const live = consent.granted.then(() => (lock = holdLock(lockName(id))).acquired)
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
   const outbox = createOutbox({
@@ -90,13 +114,14 @@ function startAgent(userConfig: LoggerConfig): Agent {
       notice,
       firstLine: safe(() => (config.logPageInfo ? entries.line('info', 'page info', pageInfo(config.release, config.environment)) : undefined)),
     },
-    writeGate: lock.acquired,
+    writeGate: live,
   })
   const sender = createSender({ outbox, client, config, signal })
   // Registration starts now. A refusal rejects `ready`; handled here, so nobody listening is no unhandled rejection.
   const ready = sender.appSession()
   ready.catch(() => {})
-  const pace = createPace(outbox, sender)
+  const pace = createPace(outbox, sender, consent)
+  const granted = () => consent.decision == 'granted'
 
   const entries = createEntries(config, (time, line) => {
     outbox.push(time, line)
@@ -108,7 +133,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(() => (entries.reportRepeats(), sender.exit())), onResume: safe(() => void sender.kick()) }),
+    watchPage({ onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())), onResume: safe(() => void sender.kick()) }),
     sender.stop,
     pace.stop,
   ]
@@ -118,18 +143,37 @@ function startAgent(userConfig: LoggerConfig): Agent {
   if (config.captureReports) stops.push(captureReports(entries.log))
 
   void sender.kick()
-  void lock.acquired.then(() =>
+  // Granted from the start, or later: what waited in memory goes the usual way (stored, registered, sent).
+  if (!granted()) void consent.granted.then(pace.tick, () => {})
+  void live.then(() =>
     recoverOrphans({ store, config, client, signal, ownId: id, notice }).catch((error) => {
       if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
     }),
   )
 
-  const logger = createView(entries, settle, pace, sender, client, outbox, ready, () => {
+  let closed = false
+  /** Stops everything at once: no new entry, listener, timer or request (in flight ones are aborted). */
+  const end = (reason?: unknown) => {
+    closed = true
     entries.stop()
     stops.forEach((stop) => safe(stop)())
-    abort.abort()
+    abort.abort(reason)
+  }
+  /** `close()`: delivery has its chance (`flushed`), then the end. */
+  const close = async (flushed: () => Promise<unknown>) => {
+    if (closed) return
+    await flushed()
+    end()
     // What is left stays stored; with the lock gone, the next load delivers it.
-    lock.release()
-  })
+    lock?.release()
+  }
+  /** Consent denied (or revoked): what was kept goes, in memory and in storage; the lock goes once the deletion is written. */
+  function deny() {
+    end(denied)
+    settle.discard(entries.logged)
+    void outbox.clear().then(() => lock?.release(), () => {})
+  }
+
+  const logger = createView(entries, settle, pace, sender, client, outbox, consent, ready, close)
   return { logger, logAt: (level, time, message, context) => entries.log(level, message, context, undefined, time) }
 }

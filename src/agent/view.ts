@@ -5,6 +5,7 @@ import type { Client } from '../delivery/client'
 import type { Outbox } from '../outbox/outbox'
 import type { Settle } from './settle'
 import type { Pace } from './pace'
+import type { ConsentState } from './consent'
 import { appSessionIdOf } from '../delivery/app-session'
 import { LEVELS } from '../lib/levels'
 import { safe, warnOnce } from '../lib/console'
@@ -22,7 +23,7 @@ export const levelMethods = (method: (level: Level) => (message: unknown, contex
 /**
  * The public logger over one running agent: its methods call down into the
  * pieces `startAgent` wired (`ready`: the app session's registration, started
- * there; `teardown`: what `close()` ends once delivery had its chance).
+ * there; `close`: the agent's end, which runs `flushed` first unless it ended already).
  */
 export function createView(
   entries: Entries,
@@ -31,8 +32,9 @@ export function createView(
   sender: Pick<Sender, 'appSession' | 'sendNow'>,
   client: Pick<Client, 'linkUser'>,
   outbox: Pick<Outbox, 'record'>,
+  consent: Pick<ConsentState, 'set'>,
   ready: Promise<string>,
-  teardown: () => void,
+  close: (flushed: () => Promise<unknown>) => Promise<void>,
 ): Logger {
   const flush = async (options?: FlushOptions): Promise<boolean> => {
     entries.reportRepeats()
@@ -47,13 +49,7 @@ export function createView(
     }
   }
 
-  let closed = false
-  const close = async () => {
-    if (closed) return
-    await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
-    closed = true
-    teardown()
-  }
+  const closeAll = () => close(() => flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false))
   const none = Promise.resolve()
 
   /** The logger, or one of its children (`base`: the child's context): thin views over one pipeline. */
@@ -69,7 +65,7 @@ export function createView(
       return appSessionIdOf(outbox)
     },
     stats: safe(() => settle.stats(entries.logged), noStats()),
-    close: base ? () => none : close,
+    close: base ? () => none : closeAll,
     setContext: safe(entries.setContext),
     setContextProperty: safe(entries.setContextProperty),
     removeContextProperty: safe(entries.removeContextProperty),
@@ -84,6 +80,8 @@ export function createView(
     get level() {
       return LEVELS[entries.level]
     },
+    setConsent: safe(consent.set),
+    sampled: true,
   })
   return view()
 }

@@ -14,8 +14,8 @@ export interface Chunks {
   storedTo(seq: number): number
   /** Keys of the chunks wholly before the head, forgotten here: their entries are in batches now, or dropped. */
   spent(): string[]
-  /** Keys of every chunk kept. */
-  recordKeys(): string[]
+  /** Keys of every chunk kept, forgotten here (the outbox is cleared). */
+  forget(): string[]
 }
 
 /** Keeps track of `lines`' chunks; `restored` ones (recovery) put their lines from the head on back into `lines`. */
@@ -63,6 +63,10 @@ export function createChunks(id: string, record: Pick<InstanceRecord, 'head'>, l
       return spent
     },
 
-    recordKeys: () => chunks.map((c) => c.key),
+    forget() {
+      const keys = chunks.map((c) => c.key)
+      chunks = []
+      return keys
+    },
   }
 }

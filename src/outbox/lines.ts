@@ -43,6 +43,8 @@ export interface Lines {
   sealTo(to: number): void
   /** Forgets entries before the head: their text now, their slots once they are a good part of the arrays. */
   compact(): void
+  /** Nothing of them is read any more (the outbox is cleared): their text goes (the per-entry numbers are small). */
+  forget(): void
 }
 
 /** Holds the waiting lines of `record`, from its head on, in blocks and typed arrays. */
@@ -190,6 +192,10 @@ export function createLines(record: Pick<InstanceRecord, 'head'>, limits: Outbox
       resize(Math.max(1024, 2 * (count - gone)), gone)
       count -= gone
       base = record.head
+    },
+
+    forget() {
+      blocks = recent = []
     },
   }
 }

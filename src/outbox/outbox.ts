@@ -93,7 +93,10 @@ export interface Outbox {
   split(batch: SealedBatch): boolean
   /** Keeps (and stores) the app session id the instance registered. */
   setAppSession(id: string): Promise<void>
-  /** Deletes everything this instance stored. */
+  /**
+   * Deletes everything this instance stored and forgets what it holds: the
+   * end of its life (delivered by recovery, or consent denied). It writes nothing after.
+   */
   clear(): Promise<void>
 }
 
@@ -101,7 +104,10 @@ export interface Outbox {
 export function createOutbox({ record, store, limits, events, writeGate, restored }: OutboxOptions): Outbox {
   const id = record.id
   let writes = Promise.resolve(writeGate)
+  let cleared = false
   const write: Write = (puts = [], deletes = []) => {
+    // Cleared: a late answer (an acknowledgement, a registration) must not bring a record back.
+    if (cleared) return writes as Promise<void>
     if (!puts.length && !deletes.length) return writes.then(() => {})
     const done = writes.then(() => store.write(puts, deletes))
     writes = done.catch(() => {})
@@ -204,7 +210,10 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     },
 
     clear() {
-      return write([], [recordKey(id), ...chunks.recordKeys(), ...ledger.recordKeys()])
+      const done = write([], [recordKey(id), ...chunks.forget(), ...ledger.forget()])
+      cleared = true
+      lines.forget()
+      return done
     },
   }
 }

@@ -30,8 +30,8 @@ export interface Ledger {
   /** Every batch unsent again and numbered from 0, for an app session that saw none of them, after its `firstLine` if any. */
   renumber(firstLine?: string): Promise<void>
   split(batch: SealedBatch): boolean
-  /** Keys of every batch kept. */
-  recordKeys(): string[]
+  /** Keys of every batch kept, forgotten here (the outbox is cleared). */
+  forget(): string[]
 }
 
 /** Keeps the sealed batches of `record`; `restored` ones (recovery) were sealed by a dead instance, perhaps sent. */
@@ -124,7 +124,11 @@ export function createLedger(
       return true
     },
 
-    recordKeys: () => sealed.map((b) => batchKey(id, b.index)),
+    forget() {
+      const keys = sealed.map((b) => batchKey(id, b.index))
+      sealed.length = 0
+      return keys
+    },
   }
 }
 

@@ -627,5 +627,118 @@ export function provePromises(engine: Engine): void {
         }
       })
     })
+
+    describe('consent', () => {
+      /** Requests of the agent, as the server saw them arrive. */
+      const agentRequests = (server: HornServer, since = 0) => server.arrivals.filter((r) => r.path.startsWith('/app_sessions') && r.time >= since)
+      /** What the origin holds: IndexedDB names (listed without opening one) and localStorage's length. */
+      const stored = (page: EnginePage) =>
+        page.evaluate(async () => ({ databases: (await indexedDB.databases()).map((d) => d.name), localStorage: localStorage.length }))
+      /** Lets what must not happen have the time to show up. */
+      const quiet = () => new Promise((resolve) => setTimeout(resolve, 3_000))
+
+      it('pending: 50 entries kept in memory only (no request, no IndexedDB, no localStorage); granted: all 50 once, in order, with their own times', async () => {
+        const server = await startServer()
+        try {
+          const page = await open(browser!, server.page('pending.html', agentPage({ 'client-id': 'pending', 'api-url': server.url, consent: 'pending', ...NO_PAGE_INFO })))
+          await page.evaluate(() => {
+            for (let i = 0; i < 50; i++) (window as any).hornLogger.info(`entry ${i}`)
+          })
+          await quiet()
+          expect(agentRequests(server)).toEqual([])
+          expect(await stored(page)).toEqual({ databases: [], localStorage: 0 })
+          const grantedAt = await page.evaluate(() => {
+            const now = Date.now()
+            ;(window as any).hornLogger.setConsent('granted')
+            return now
+          })
+          const result = await page.evaluate(async () => {
+            const log = (window as any).hornLogger
+            return { flushed: await log.flush({ timeout: 15_000 }), id: (await log.ready) as string }
+          })
+          expect(result.flushed).toBe(true)
+          const text = server.state.logs(result.id)
+          expect(entryNumbers(text)).toEqual(range(50))
+          for (const line of lines(text)) expect(Date.parse(line.slice(0, 24))).toBeLessThan(grantedAt)
+          expect(agentRequests(server).filter((r) => r.path === '/app_sessions/new/pending')).toHaveLength(1)
+          await page.close()
+        } finally {
+          await server.close()
+        }
+      })
+
+      it('pending, then denied: nothing, ever; ready rejects with code "denied"', async () => {
+        const server = await startServer()
+        try {
+          const page = await open(browser!, server.page('denied.html', agentPage({ 'client-id': 'denied', 'api-url': server.url, consent: 'pending' })))
+          const ready = await page.evaluate(async () => {
+            const log = (window as any).hornLogger
+            for (let i = 0; i < 50; i++) log.info(`entry ${i}`)
+            log.setConsent('denied')
+            log.info('entry 50')
+            log.setConsent('granted') // denial is final for the page
+            dispatchEvent(new Event('pagehide'))
+            return log.ready.then(
+              () => 'resolved',
+              (error: any) => `${error.name} ${error.code}`,
+            )
+          })
+          expect(ready).toBe('HornLoggerError denied')
+          await quiet()
+          expect(agentRequests(server)).toEqual([])
+          expect(await stored(page)).toEqual({ databases: [], localStorage: 0 })
+          await page.close()
+        } finally {
+          await server.close()
+        }
+      })
+
+      it('granted with a logs request held by the server, then revoked: nothing more arrives, and the stored instance is deleted', async () => {
+        const hold = holdLogs()
+        const server = await startServer({ onLogs: hold.onLogs })
+        try {
+          const page = await open(browser!, server.page('revoke.html', agentPage({ 'client-id': 'revoke', 'api-url': server.url })))
+          await page.evaluate(() => {
+            const log = (window as any).hornLogger
+            for (let i = 0; i < 20; i++) log.info(`entry ${i}`)
+            void log.flush({ timeout: 60_000 })
+          })
+          await waitFor('a logs request held', () => server.arrivals.some((r) => r.path.endsWith('/logs')), 15_000)
+          const keys = () =>
+            page.evaluate(
+              () =>
+                new Promise<number>((resolve, reject) => {
+                  const request = indexedDB.open('horn-logger')
+                  request.onerror = () => reject(request.error)
+                  request.onsuccess = () => {
+                    const db = request.result
+                    const count = db.transaction('records').objectStore('records').count()
+                    count.onsuccess = () => {
+                      db.close()
+                      resolve(count.result)
+                    }
+                  }
+                }),
+            )
+          await waitFor('the instance stored', async () => (await keys()) > 0, 5_000)
+          await page.evaluate(() => {
+            const log = (window as any).hornLogger
+            log.setConsent('denied')
+            log.info('after the revoke')
+            void log.flush()
+            dispatchEvent(new Event('pagehide'))
+          })
+          const arrived = agentRequests(server).length
+          await waitFor('the stored instance deleted', async () => (await keys()) === 0, 5_000)
+          hold.release()
+          await quiet()
+          expect(agentRequests(server)).toHaveLength(arrived)
+          await page.close()
+        } finally {
+          hold.release()
+          await server.close()
+        }
+      })
+    })
   })
 }

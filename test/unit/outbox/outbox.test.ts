@@ -502,5 +502,35 @@ describe('outbox', () => {
       await first.outbox.clear()
       expect(await first.store.read('')).toEqual([])
     })
+
+    it('clear() also forgets what it holds, and nothing written after it lands (a late acknowledgement or registration)', async () => {
+      const first = setup({ maxBatchEntries: 2 })
+      for (let i = 0; i < 5; i++) first.outbox.push(T0 + i, line(i))
+      await first.outbox.persist()
+      const { batch, written } = first.outbox.seal()!
+      await written
+      await first.outbox.clear()
+      expect(first.outbox.sealed).toEqual([])
+      await first.outbox.setAppSession('late')
+      await first.outbox.acknowledge(batch)
+      await first.outbox.persist()
+      expect(await first.store.read('')).toEqual([])
+    })
+
+    it('clear() before the write gate opens writes nothing, ever (consent denied while pending)', async () => {
+      const store = createMemoryStore()
+      const write = vi.spyOn(store, 'write')
+      const outbox = createOutbox({
+        record: { id: 'p', clientId: 'ui', started: T0, url: '', nextIndex: 0, head: 0 },
+        store,
+        limits: LIMITS,
+        events: { notice: () => 'dropped\n' },
+        writeGate: new Promise(() => {}),
+      })
+      for (let i = 0; i < 5; i++) outbox.push(T0 + i, line(i))
+      void outbox.clear()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(write).not.toHaveBeenCalled()
+    })
   })
 })
