@@ -12,7 +12,7 @@ import { captureConsole, captureErrors } from '../page/capture'
 import { createEntries, type Context } from '../entry/build'
 import { pageInfo } from '../page/info'
 import { sliceEnd } from '../lib/slice'
-import { holdLock, lockName } from '../lib/locks'
+import { holdLiveness } from './park'
 import { safe, warnOnce } from '../lib/console'
 
 /** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
@@ -84,8 +84,11 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const client = createClient({ retry, config, signal })
   const store = createStoreFor(config.storage)
   const id = newId()
-  // Held for this instance's life: while it is, no other tab adopts its entries.
-  const lock = holdLock(lockName(id))
+  // Held for this instance's life (given up while parked in the back/forward cache): while it is, no other tab adopts its entries.
+  const lock = holdLiveness(id, store, () => {
+    warnOnce('another tab took over this page’s entries while it was in the back/forward cache; logging is off')
+    shutdown()
+  })
   const waiters: Array<{ target: number; done: () => void }> = []
   const settled = () => {
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -146,7 +149,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(sender.exit), onResume: safe(() => void sender.kick()) }),
+    watchPage({ onExit: safe(sender.exit), onResume: safe(() => void sender.kick()), onPark: safe(lock.park), onUnpark: safe(lock.unpark) }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
@@ -186,6 +189,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const close = async () => {
     if (closed) return
     await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
+    shutdown()
+  }
+  function shutdown() {
     closed = true
     entries.stop()
     stops.forEach((stop) => safe(stop)())

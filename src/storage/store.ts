@@ -15,6 +15,17 @@ export interface Store {
   readonly durable: boolean
 }
 
+/** The agent's store: a `Store` that can be held still. */
+export interface PausableStore extends Store {
+  /**
+   * Holds every later read and write back (queued, in order) until the
+   * returned function is called. For a page going into the back/forward
+   * cache: an IndexedDB transaction still running in a frozen page gets it
+   * evicted as soon as another page uses the database.
+   */
+  pause(): () => void
+}
+
 /** A store in a plain Map: for `storage: 'memory'` and for when IndexedDB fails. */
 export function createMemoryStore(): Store {
   const records = new Map<string, unknown>()
@@ -62,8 +73,9 @@ export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): S
  * IndexedDB when it works, memory when it does not (private modes, blocked
  * storage, quota errors): the first failure switches for good and says so once.
  */
-export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
+export function createStoreFor(kind: 'indexeddb' | 'memory'): PausableStore {
   const memory = createMemoryStore()
+  let gate: Promise<void> | undefined
   let current = memory
   let warned = false
   const fallBack = (reason: unknown) => {
@@ -81,6 +93,7 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
   }
   /** Runs one operation on the current store, and again in memory if it fails (sync throws included). */
   const guarded = async <R>(op: (store: Store) => Promise<R>): Promise<R> => {
+    while (gate) await gate
     try {
       return await op(current)
     } catch (error) {
@@ -94,5 +107,13 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
     },
     write: (puts, deletes) => guarded((store) => store.write(puts, deletes)),
     read: (prefix) => guarded((store) => store.read(prefix)),
+    pause() {
+      let open = () => {}
+      const held = (gate = new Promise((resolve) => (open = resolve)))
+      return () => {
+        if (gate == held) gate = undefined
+        open()
+      }
+    },
   }
 }
