@@ -13,6 +13,8 @@ export interface Store {
   read<T>(prefix: string): Promise<Array<[string, T]>>
   /** `false` once it works in memory only: nothing it holds outlives the page. */
   readonly durable: boolean
+  /** Aborts the transactions still running: their writes land none of their parts, and reject. */
+  abort?(): void
 }
 
 /** The agent's store: a `Store` that can be held still. */
@@ -46,8 +48,23 @@ export function createMemoryStore(): Store {
 /** An idb-keyval store of its own: one database, one object store (idb-keyval's rule). */
 export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): Store {
   const useStore: UseStore = createStore(dbName, storeName)
+  const running = new Set<IDBTransaction>()
+  /** Keeps the transaction in `running` until it ends. */
+  const track = <T>(transaction: IDBTransaction, done: Promise<T>) => {
+    running.add(transaction)
+    return done.finally(() => running.delete(transaction))
+  }
   return {
     durable: true,
+    abort() {
+      for (const transaction of running) {
+        try {
+          transaction.abort()
+        } catch {
+          // Already finished.
+        }
+      }
+    },
     write: (puts, deletes) =>
       useStore('readwrite', (store) => {
         try {
@@ -58,12 +75,12 @@ export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): S
           store.transaction.abort()
           throw error
         }
-        return promisifyRequest(store.transaction)
+        return track(store.transaction, promisifyRequest(store.transaction))
       }),
     read: <T>(prefix: string) =>
       useStore('readonly', async (store) => {
         const range = IDBKeyRange.bound(prefix, prefix + '\uffff')
-        const [keys, values] = await Promise.all([promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range))])
+        const [keys, values] = await track(store.transaction, Promise.all([promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range))]))
         return keys.map((key, i) => [key as string, values[i] as T] as [string, T])
       }),
   }
@@ -93,12 +110,16 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): PausableStore {
   }
   /** Runs one operation on the current store, and again in memory if it fails (sync throws included). */
   const guarded = async <R>(op: (store: Store) => Promise<R>): Promise<R> => {
-    while (gate) await gate
-    try {
-      return await op(current)
-    } catch (error) {
-      fallBack(error)
-      return op(current)
+    for (;;) {
+      while (gate) await gate
+      try {
+        return await op(current)
+      } catch (error) {
+        // Aborted by `pause()`: nothing of it landed; it runs again once resumed.
+        if (gate) continue
+        fallBack(error)
+        return op(current)
+      }
     }
   }
   return {
@@ -110,6 +131,7 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): PausableStore {
     pause() {
       let open = () => {}
       const held = (gate = new Promise((resolve) => (open = resolve)))
+      current.abort?.()
       return () => {
         if (gate == held) gate = undefined
         open()

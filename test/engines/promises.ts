@@ -290,6 +290,47 @@ export function provePromises(engine: Engine): void {
         }
         await page.close()
       })
+
+      it('lobby → room → Back, the agent on both pages: the lobby comes back from the back/forward cache (the same document) and carries on its app session; every entry once', async () => {
+        // The page's own state: a document restored from the cache keeps it, a reloaded one draws anew.
+        const body = `<script>window.state = Math.random(); addEventListener('pageshow', (e) => { window.shows = (window.shows || []).concat(e.persisted) })</script>`
+        const attrs = { 'client-id': 'bf', 'api-url': server.url, ...NO_PAGE_INFO }
+        const page = await open(browser!, server.page('bf-lobby.html', agentPage(attrs, body)))
+        const before = await page.evaluate(async () => {
+          const log = (window as any).hornLogger
+          const id = (await log.ready) as string
+          for (let i = 0; i < 100; i++) log.info(`lobby ${i}`)
+          return { id, state: (window as any).state as number }
+        })
+        await page.goto(server.page('bf-room.html', agentPage(attrs, body)))
+        await agentOn(page)
+        const room = await page.evaluate(async () => {
+          const log = (window as any).hornLogger
+          for (let i = 0; i < 100; i++) log.info(`room ${i}`)
+          return { flushed: await log.flush({ timeout: 20_000 }), id: log.appSessionId as string, stats: log.stats(), w: (window as any).warnings }
+        })
+        expect(room, JSON.stringify(room)).toMatchObject({ flushed: true })
+        await page.back()
+        await waitFor('the lobby again', () => page.evaluate(() => location.pathname === '/bf-lobby.html').catch(() => false), 15_000)
+        await agentOn(page)
+        const after = await page.evaluate(async () => {
+          const log = (window as any).hornLogger
+          for (let i = 100; i < 150; i++) log.info(`lobby ${i}`)
+          const w = window as any
+          return { state: w.state as number, shows: w.shows as boolean[], id: log.appSessionId as string, flushed: await log.flush({ timeout: 20_000 }) }
+        })
+        expect(after.state).toBe(before.state)
+        expect(after.shows).toEqual([false, true])
+        expect(after.id).toBe(before.id)
+        expect(after.flushed).toBe(true)
+        expect(entryNumbers(server.state.logs(before.id), 'lobby')).toEqual(range(150))
+        expect(indexesOf(server, before.id)).toEqual(range(indexesOf(server, before.id).length))
+        await waitFor('the room’s entries', () => entryNumbers(server.state.logs(room.id), 'room').length >= 100, 20_000)
+        expect(entryNumbers(server.state.logs(room.id), 'room')).toEqual(range(100))
+        // Two app sessions: the lobby's (one, continued) and the room's.
+        expect(server.state.appSessions().filter((s) => s.clientId === 'bf').map((s) => s.id).sort()).toEqual([before.id, room.id].sort())
+        await page.close()
+      })
     })
 
     it('a tab closed right after logging 200 entries: its unload sends them, each once', async () => {
