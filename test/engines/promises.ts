@@ -291,7 +291,9 @@ export function provePromises(engine: Engine): void {
         await page.close()
       })
 
-      it('lobby → room → Back, the agent on both pages: the lobby comes back from the back/forward cache (the same document) and carries on its app session; every entry once', async () => {
+      // Firefox decides before `pagehide` and never caches a page holding a Web Lock, which the agent holds until then.
+      const cached = engine.name !== 'firefox'
+      it(`lobby → room → Back, the agent on both pages: ${cached ? 'the lobby comes back from the back/forward cache (the same document) and carries on its app session' : 'Firefox does not cache the lobby (the agent holds its lock): it reloads, with a new app session'}; every entry once`, async () => {
         // The page's own state: a document restored from the cache keeps it, a reloaded one draws anew.
         const body = `<script>window.state = Math.random(); addEventListener('pageshow', (e) => { window.shows = (window.shows || []).concat(e.persisted) })</script>`
         const attrs = { 'client-id': 'bf', 'api-url': server.url, ...NO_PAGE_INFO }
@@ -319,16 +321,27 @@ export function provePromises(engine: Engine): void {
           const w = window as any
           return { state: w.state as number, shows: w.shows as boolean[], id: log.appSessionId as string, flushed: await log.flush({ timeout: 20_000 }) }
         })
-        expect(after.state).toBe(before.state)
-        expect(after.shows).toEqual([false, true])
-        expect(after.id).toBe(before.id)
         expect(after.flushed).toBe(true)
-        expect(entryNumbers(server.state.logs(before.id), 'lobby')).toEqual(range(150))
+        if (cached) {
+          expect(after.state).toBe(before.state)
+          expect(after.shows).toEqual([false, true])
+          expect(after.id).toBe(before.id)
+          expect(entryNumbers(server.state.logs(before.id), 'lobby')).toEqual(range(150))
+        } else {
+          expect(after.state).not.toBe(before.state)
+          expect(after.shows).toEqual([false])
+          expect(after.id).not.toBe(before.id)
+          await waitFor('the first lobby’s entries', () => entryNumbers(server.state.logs(before.id), 'lobby').length >= 100, 20_000)
+          expect(entryNumbers(server.state.logs(before.id), 'lobby')).toEqual(range(100))
+          expect(entryNumbers(server.state.logs(after.id), 'lobby')).toEqual(range(50, 100))
+        }
         expect(indexesOf(server, before.id)).toEqual(range(indexesOf(server, before.id).length))
         await waitFor('the room’s entries', () => entryNumbers(server.state.logs(room.id), 'room').length >= 100, 20_000)
         expect(entryNumbers(server.state.logs(room.id), 'room')).toEqual(range(100))
-        // Two app sessions: the lobby's (one, continued) and the room's.
-        expect(server.state.appSessions().filter((s) => s.clientId === 'bf').map((s) => s.id).sort()).toEqual([before.id, room.id].sort())
+        // The lobby's (one, continued; two in Firefox) and the room's.
+        expect(server.state.appSessions().filter((s) => s.clientId === 'bf').map((s) => s.id).sort()).toEqual(
+          [before.id, room.id, ...(cached ? [] : [after.id])].sort(),
+        )
         await page.close()
       })
     })
