@@ -10,7 +10,7 @@ export interface Liveness {
   /** `pageshow` from the cache: the lock taken back, then storage resumes (or the instance stops, if adopted). */
   unpark(): void
   /** Lets go of the lock for good (close). */
-  release(): void
+  stop(): void
 }
 
 /**
@@ -33,37 +33,27 @@ export interface Liveness {
 export function holdLiveness(id: string, store: PausableStore, onAdopted: () => void): Liveness {
   let lock = holdLock(lockName(id))
   let resume: (() => void) | undefined
-  let released = false
   let parks = 0
   return {
     acquired: lock.acquired,
     park() {
+      // Without a mark recovery could not tell the page from a closed one: it stays as it is, lock held
+      // (then Chromium evicts it once another page's recovery asks for that lock).
+      if (!markParked(id)) return
       parks++
       resume ??= store.pause()
-      // Without a mark recovery could not tell the page from a closed one: it keeps its lock (and is not cached in Chromium).
-      if (markParked(id)) {
-        released = true
-        lock.release()
-      }
+      lock.release()
     },
     unpark() {
       const go = resume
       if (!go) return
-      if (!released) {
-        resume = undefined
-        return go()
-      }
+      resume = undefined
       const at = parks
       lock = holdLock(lockName(id))
-      void lock.acquired.then(() => {
-        // Parked again before the lock came: that park's own unpark carries on.
-        if (at != parks) return
-        released = false
-        resume = undefined
-        if (clearParked(id)) go()
-        else onAdopted()
-      })
+      // Parked again before the lock came: storage waits for that park's own return (`go` only hands its
+      // queue on); otherwise it resumes if the mark is still there.
+      void lock.acquired.then(() => (at != parks || clearParked(id) ? go() : onAdopted()))
     },
-    release: () => lock.release(),
+    stop: () => lock.release(),
   }
 }

@@ -86,7 +86,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const id = newId()
   // Held for this instance's life (given up while parked in the back/forward cache): while it is, no other tab adopts its entries.
   const lock = holdLiveness(id, store, () => {
-    warnOnce('another tab took over this page’s entries while it was in the back/forward cache; logging is off')
+    warnOnce('adopted by another tab; logging is off')
     shutdown()
   })
   const waiters: Array<{ target: number; done: () => void }> = []
@@ -197,7 +197,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     stops.forEach((stop) => safe(stop)())
     abort.abort()
     // What is left stays stored; with the lock gone, the next load delivers it.
-    lock.release()
+    lock.stop()
   }
   const none = Promise.resolve()
 

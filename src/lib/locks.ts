@@ -52,28 +52,30 @@ export const PARK_MAX_MS = 30 * 60_000
 /**
  * A parked instance (its page in the back/forward cache) holds no lock: a
  * lock held by a frozen page, requested (even `ifAvailable`) or merely
- * queried by another page, gets it evicted in Chromium. It leaves this mark
+ * queried by another page, gets it evicted in Chromium. It leaves a mark
  * instead: a `localStorage` entry under its lock's name, the time it parked.
- * Synchronous, so no transaction runs when the page freezes. False when the
- * mark cannot be kept (storage blocked): then the page keeps its lock.
+ * Synchronous, so no transaction runs when the page freezes.
+ *
+ * Reads the mark, then sets it to `time` (`null`: removes it); the mark as
+ * it was (`null`: none), or undefined when storage is blocked.
  */
-export function markParked(id: string): boolean {
+function parkMark(id: string, time?: number | null): string | null | undefined {
   try {
-    localStorage.setItem(lockName(id), '' + Date.now())
-    return true
-  } catch {
-    return false
-  }
+    const key = lockName(id)
+    const was = localStorage.getItem(key)
+    if (time) localStorage.setItem(key, '' + time)
+    else if (time === null) localStorage.removeItem(key)
+    return was
+  } catch {}
 }
+
+/** Marks the instance parked now; false when the mark cannot be kept (then the page keeps its lock). */
+export const markParked = (id: string) => parkMark(id, Date.now()) !== undefined
 
 /** Whether the instance is parked and may come back: its mark is younger than `PARK_MAX_MS`. */
 export function isParked(id: string): boolean {
-  try {
-    const time = localStorage.getItem(lockName(id))
-    return time != null && Date.now() - +time < PARK_MAX_MS
-  } catch {
-    return false
-  }
+  const time = parkMark(id)
+  return time != null && Date.now() - +time < PARK_MAX_MS
 }
 
 /**
@@ -82,12 +84,4 @@ export function isParked(id: string): boolean {
  * adopter before it reads anything, so a page that comes back and finds its
  * mark gone knows another tab has taken its leftovers.
  */
-export function clearParked(id: string): boolean {
-  try {
-    const had = localStorage.getItem(lockName(id)) != null
-    localStorage.removeItem(lockName(id))
-    return had
-  } catch {
-    return false
-  }
-}
+export const clearParked = (id: string) => parkMark(id, null) != null

@@ -14,7 +14,7 @@ export interface Store {
   /** `false` once it works in memory only: nothing it holds outlives the page. */
   readonly durable: boolean
   /** Aborts the transactions still running: their writes land none of their parts, and reject. */
-  abort?(): void
+  stop?(): void
 }
 
 /** The agent's store: a `Store` that can be held still. */
@@ -56,7 +56,7 @@ export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): S
   }
   return {
     durable: true,
-    abort() {
+    stop() {
       for (const transaction of running) {
         try {
           transaction.abort()
@@ -131,7 +131,7 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): PausableStore {
     pause() {
       let open = () => {}
       const held = (gate = new Promise((resolve) => (open = resolve)))
-      current.abort?.()
+      current.stop?.()
       return () => {
         if (gate == held) gate = undefined
         open()

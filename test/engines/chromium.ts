@@ -28,7 +28,6 @@ async function open(profile: string): Promise<{ browser: Browser; kill(): Promis
 }
 
 function wrap(page: Page): EnginePage {
-  if (process.env.DEBUG_BF) void page.context().newCDPSession(page).then(async (cdp) => { await cdp.send('Page.enable'); cdp.on('Page.backForwardCacheNotUsed', (e) => console.log('NOT USED', JSON.stringify(e.notRestoredExplanations))) })
   return {
     async goto(url) {
       await page.goto(url)
