@@ -13,8 +13,12 @@ export interface Store {
   read<T>(prefix: string): Promise<Array<[string, T]>>
   /** `false` once it works in memory only: nothing it holds outlives the page. */
   readonly durable: boolean
-  /** Aborts the transactions still running: their writes land none of their parts, and reject. */
-  stop?(): void
+  /**
+   * While on, aborts every transaction: those still running and any started
+   * meanwhile (an operation let through just before). An aborted write lands
+   * none of its parts, and rejects.
+   */
+  hold?(on: boolean): void
 }
 
 /** The agent's store: a `Store` that can be held still. */
@@ -49,21 +53,24 @@ export function createMemoryStore(): Store {
 export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): Store {
   const useStore: UseStore = createStore(dbName, storeName)
   const running = new Set<IDBTransaction>()
-  /** Keeps the transaction in `running` until it ends. */
+  let held = false
+  const abort = (transaction: IDBTransaction) => {
+    try {
+      transaction.abort()
+    } catch {
+      // Already finished.
+    }
+  }
+  /** Keeps the transaction in `running` until it ends; aborts it at once while held. */
   const track = <T>(transaction: IDBTransaction, done: Promise<T>) => {
     running.add(transaction)
+    if (held) abort(transaction)
     return done.finally(() => running.delete(transaction))
   }
   return {
     durable: true,
-    stop() {
-      for (const transaction of running) {
-        try {
-          transaction.abort()
-        } catch {
-          // Already finished.
-        }
-      }
+    hold(on) {
+      if ((held = on)) running.forEach(abort)
     },
     write: (puts, deletes) =>
       useStore('readwrite', (store) => {
@@ -131,9 +138,12 @@ export function createStoreFor(kind: 'indexeddb' | 'memory'): PausableStore {
     pause() {
       let open = () => {}
       const held = (gate = new Promise((resolve) => (open = resolve)))
-      current.stop?.()
+      current.hold?.(true)
       return () => {
-        if (gate == held) gate = undefined
+        if (gate == held) {
+          gate = undefined
+          current.hold?.(false)
+        }
         open()
       }
     },
