@@ -21,6 +21,22 @@ const noNetworkErrorSniffing = {
   load: (id) => (id === '\0is-network-error' ? 'export default () => false' : null),
 }
 
+/**
+ * error-stack-parser and stackframe are UMD files: CommonJS to Node, nothing a
+ * plain ES bundle can import. Wrapped here as ES modules (a commonjs plugin
+ * for two files would be one more dependency).
+ */
+const UMD_FILES = /[\\/]node_modules[\\/](error-stack-parser|stackframe)[\\/][^\\/]+\.js$/
+const umdAsEsm = {
+  name: 'umd-as-esm',
+  transform(code, id) {
+    const m = UMD_FILES.exec(id)
+    if (!m) return null
+    const needs = m[1] === 'error-stack-parser' ? "import stackframe from 'stackframe'\nconst require = () => stackframe\n" : ''
+    return { code: `${needs}const module = { exports: {} }, exports = module.exports, define = undefined;\n${code.replace('}(this, function', '}(undefined, function')}\nexport default module.exports\n`, map: null }
+  },
+}
+
 // `module`: the IIFE body is strict code already, so terser may treat it as a module's top level.
 const terserOptions = {
   ecma: 2020,
@@ -107,6 +123,40 @@ if (existsSync('src/webrtc/index.ts')) {
       input: 'src/webrtc/index.ts',
       output: { file: 'dist/webrtc.d.ts', format: 'es' },
       plugins: [dts()],
+    },
+  )
+}
+
+// The reading tools (Node only): `npx horn-logger` and the module the reference server's viewer uses.
+// Their libraries are bundled in, so the package gains no runtime dependency.
+if (existsSync('src/read/main.ts')) {
+  const read = () => [umdAsEsm, nodeResolve({ preferBuiltins: true }), typescript({ tsconfig: './tsconfig.read.json', noEmit: false, declaration: false, outDir: undefined })]
+  const external = (id) => id.startsWith('node:')
+  // The bundled libraries' MIT notices travel with the files that carry them.
+  const notices = `/*!
+ * Bundled, under the MIT License:
+ *   error-stack-parser, stackframe: Copyright (c) 2017 Eric Wendelin and other contributors
+ *   @jridgewell/trace-mapping, @jridgewell/sourcemap-codec: Copyright 2024 Justin Ridgewell
+ *   @jridgewell/resolve-uri: Copyright 2019 Justin Ridgewell
+ */`
+  builds.push(
+    {
+      input: 'src/read/main.ts',
+      external,
+      output: { file: 'dist/cli.mjs', format: 'es', banner: `#!/usr/bin/env node\n${notices}` },
+      plugins: read(),
+    },
+    {
+      input: 'src/read/index.ts',
+      external,
+      output: { file: 'dist/read.mjs', format: 'es', sourcemap: true, banner: notices },
+      plugins: read(),
+    },
+    {
+      input: 'src/read/index.ts',
+      external,
+      output: { file: 'dist/read.d.ts', format: 'es' },
+      plugins: [dts({ tsconfig: './tsconfig.read.json' })],
     },
   )
 }

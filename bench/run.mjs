@@ -667,6 +667,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     const result = await runBench(args)
     const md = result.markdown + profileMarkdown(result) + '\n'
     process.stdout.write('\n' + md)
+    if (!result.options.smoke) execFileSync(process.execPath, [join(ROOT, 'bench/webrtc-sample.mjs')], { stdio: 'inherit' }) // WebRTC: its own row
     if (args.write && !result.options.smoke) {
       const dir = join(ROOT, 'bench/results')
       mkdirSync(dir, { recursive: true })

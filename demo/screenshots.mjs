@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * Takes the README's screenshots of the demo pages in headless Chromium:
- * `docs/demo.png` (the conference page after a short session) and
- * `docs/viewer.png` (that app session in the log viewer).
+ * `docs/demo.png` (the conference page after a short session),
+ * `docs/viewer.png` (that app session in the log viewer, its error opened) and
+ * `docs/call-chart.png` (a call with two warnings, drawn by the viewer).
  *
  *   npm run build && node demo/screenshots.mjs [OUT_DIR]     # default docs/
  *
@@ -67,6 +68,9 @@ export async function takeScreenshots({ outDir, browser }) {
     await viewerPage.goto(`${url}/viewer.html?appSession=${encodeURIComponent(appSessionId)}`)
     await viewerPage.waitForFunction(() => document.getElementById('log')?.textContent?.includes('Demo: a promise was rejected'))
     await viewerPage.waitForFunction(() => document.getElementById('d-users')?.textContent?.includes('alice'))
+    // The thrown error, opened: its context and its stack one frame per row.
+    await viewerPage.locator('#log-rows > div', { hasText: 'something broke' }).click()
+    await viewerPage.waitForSelector('#log-rows > div.open ol.frames li')
     const viewer = path.join(outDir, 'viewer.png')
     await viewerPage.screenshot({ path: viewer })
     return { demo, viewer, appSessionId }
@@ -77,10 +81,83 @@ export async function takeScreenshots({ outDir, browser }) {
   }
 }
 
+const CALL_T0 = Date.UTC(2026, 10, 28, 9, 30, 0)
+const CALL_SECONDS = 90
+
+/**
+ * A 90-second call as the webrtc module logs it: setup, a stats line every
+ * 2 s, the network degrading twice (loss, then round-trip time), each a
+ * warning that starts and ends, and the close.
+ */
+export function callLog() {
+  const at = (/** @type {number} */ s) => new Date(CALL_T0 + s * 1000).toISOString()
+  const line = (/** @type {number} */ s, /** @type {string} */ level, /** @type {string} */ message, /** @type {object} */ context) =>
+    `${at(s)} ${level} webrtc pc1 ${message} ${JSON.stringify({ pc: 'pc1', ...context })}\n`
+  let data = line(0, 'INFO ', 'created', { iceServers: ['stun:stun.example.com:3478', 'turn:turn.example.com:3478?transport=udp'] })
+  data += line(1, 'INFO ', 'connectionState connected', {})
+  data += line(1, 'INFO ', 'candidate pair srflx/udp -> host/udp', { relay: false })
+  const wave = (/** @type {number} */ s, /** @type {number} */ amp) => Math.round(amp * Math.sin(s / 5))
+  for (let s = 2; s < CALL_SECONDS; s += 2) {
+    const lossy = s >= 24 && s < 40
+    const slow = s >= 52 && s < 66
+    const loss = lossy ? 7 + wave(s, 3) : 0.4
+    data += line(s, 'INFO ', 'stats', {
+      s: 2,
+      out: { audio: { kbps: 33, packets: 100 }, video: { kbps: (lossy ? 520 : 1450) + wave(s, 60), packets: 260, fps: 30, res: '1280x720' } },
+      in: { audio: { kbps: 31, packets: 100, lossPct: loss }, video: { kbps: (lossy ? 610 : 1310) + wave(s + 3, 80), packets: 240, fps: lossy ? 17 : 29, res: lossy ? '640x360' : '1280x720', lossPct: loss } },
+      rttMs: slow ? 330 + wave(s, 40) : 48 + wave(s, 6),
+      mos: lossy ? 3.2 + wave(s, 0.2) / 10 : slow ? 3.7 : 4.3,
+    })
+    if (s === 24) data += line(s, 'WARN ', 'problem: high-loss (in video)', { problem: 'high-loss', where: 'in video', value: loss })
+    if (s === 40) data += line(s, 'INFO ', 'problem over: high-loss (in video)', { problem: 'high-loss', where: 'in video' })
+    if (s === 52) data += line(s, 'WARN ', 'problem: high-rtt (connection)', { problem: 'high-rtt', where: 'connection', value: 330 })
+    if (s === 66) data += line(s, 'INFO ', 'problem over: high-rtt (connection)', { problem: 'high-rtt', where: 'connection' })
+  }
+  data += line(CALL_SECONDS, 'INFO ', 'closed', { seconds: CALL_SECONDS })
+  return data
+}
+
+/**
+ * The viewer's chart of {@link callLog}: `call-chart.png` in `outDir`.
+ * @param {{ outDir: string, browser?: import('playwright-core').Browser }} options
+ */
+export async function takeCallChart({ outDir, browser }) {
+  await mkdir(outDir, { recursive: true })
+  const horn = createHornServer({ log: () => {} })
+  const { url } = await horn.listen(0, '127.0.0.1')
+  const ownBrowser = !browser
+  const b = browser ?? await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH, args: CHROMIUM_ARGS })
+  const context = await b.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 })
+  try {
+    const post = async (/** @type {string} */ p, /** @type {unknown} */ body) => {
+      const r = await fetch(url + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      if (!r.ok) throw new Error(`POST ${p}: ${r.status} ${await r.text()}`)
+      return r.json()
+    }
+    const { id } = await post('/app_sessions/new/conference-ui', { started: CALL_T0, url: 'https://conf.example.com/room/blue' })
+    await post(`/app_sessions/${id}/logs`, { index: 0, time: CALL_T0, data: callLog() })
+    const page = await context.newPage()
+    page.setDefaultTimeout(WAIT_MS)
+    // Sign in as support staff (the viewer keeps the choice), then open the app session.
+    await page.goto(`${url}/viewer.html`)
+    await page.waitForSelector('body.loaded')
+    await page.selectOption('#viewer-user', { label: 'sam (Sam Support)' })
+    await page.goto(`${url}/viewer.html?appSession=${encodeURIComponent(id)}`)
+    await page.waitForSelector('#calls:not([hidden]) #call-chart .uplot canvas')
+    const file = path.join(outDir, 'call-chart.png')
+    await page.locator('#calls').screenshot({ path: file })
+    return file
+  } finally {
+    await context.close()
+    if (ownBrowser) await b.close()
+    await horn.close()
+  }
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outDir = path.resolve(process.argv[2] ?? path.join(ROOT, 'docs'))
-  takeScreenshots({ outDir }).then(
-    ({ demo, viewer }) => console.log(`wrote ${path.relative(process.cwd(), demo)} and ${path.relative(process.cwd(), viewer)}`),
+  Promise.all([takeScreenshots({ outDir }), takeCallChart({ outDir })]).then(
+    ([{ demo, viewer }, chart]) => console.log(`wrote ${[demo, viewer, chart].map((f) => path.relative(process.cwd(), f)).join(', ')}`),
     (err) => {
       console.error(err)
       process.exit(1)

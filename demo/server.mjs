@@ -6,7 +6,7 @@
  * a client may send or store, the Horn access rules, fault injection for trying
  * the agent (only when asked for), and the demo's static files.
  *
- *   node demo/server.mjs [--data FILE] [--fault-controls] [--fail-rate 0.3] [--latency 200] [--cors-origin URL]
+ *   node demo/server.mjs [--data FILE] [--fault-controls] [--fail-rate 0.3] [--latency 200] [--cors-origin URL] [--source-maps DIR]
  *
  * Tests import `createHornServer` and listen on port 0.
  *
@@ -14,7 +14,8 @@
  *   server/http.mjs     CORS, routing, the JSON rule, body limits, refusals as JSON errors
  *   server/input.mjs    checks of bodies and query parameters
  *   server/access.mjs   bearer tokens to fixture users; who reads which app session
- *   server/static.mjs   demo/public and dist/, the pages' CSP
+ *   server/static.mjs   demo/public, dist/ and /vendor/uplot/, the pages' CSP
+ *   server/stacks.mjs   the viewer's stack frames mapped back (`--source-maps`)
  *   server/faults.mjs   fail rate, latency, logs down, reset (`horn.controls`)
  *   server/state.mjs    `horn.state`
  *   server/routes/      one module per resource, listed in routes/index.mjs
@@ -22,7 +23,7 @@
  * A new option: a `@property` in HornServerOptions below; route modules read it from `deps.options`.
  */
 import http from 'node:http'
-import { promises as fsp, realpathSync } from 'node:fs'
+import { promises as fsp, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -32,6 +33,7 @@ import { createFaults } from './server/faults.mjs'
 import { createHandler, createRouter, originMatcher, sendJson, DEFAULT_BODY_LIMIT, REQUEST_LOG_SIZE } from './server/http.mjs'
 import { ROUTE_MODULES } from './server/routes/index.mjs'
 import { createStateView } from './server/state.mjs'
+import { createStackService } from './server/stacks.mjs'
 import { createStatic, DEMO_CSP } from './server/static.mjs'
 
 export { DEMO_CSP }
@@ -72,6 +74,9 @@ const DEMO_DIR = path.dirname(fileURLToPath(import.meta.url))
  *   pages' strict policy ({@link DEMO_CSP}) when `publicDir` is the default, none for a test's own folder (whose
  *   pages may use inline scripts).
  * @property {string} [distDir] Served under `/dist/`. Default: the repo's `dist/`.
+ * @property {string} [sourceMapsDir] Source maps the viewer's stack frames are mapped back with (`POST
+ *   /_demo/stacks`, by `dist/read.mjs`), matched by file name: `app.min.js` -> `app.min.js.map`, anywhere
+ *   under the directory. Default: none (frames as written).
  * @property {OnLogs} [onLogs] Fault injection on the logs endpoint: called after validation, before storing.
  * @property {() => number} [now] The clock (logs-down windows, `linked`, `ended`). Default `Date.now`.
  * @property {() => number} [random] Draws for `failRate`. Default `Math.random`.
@@ -102,12 +107,14 @@ export function createHornServer(options = {}) {
   const faults = createFaults({ failRate: options.failRate ?? 0, latencyMs: options.latencyMs ?? 0, now, store, requests })
   const access = createAccess({ store, allowOrigin })
   const router = createRouter()
-  for (const addRoutes of ROUTE_MODULES) addRoutes(router.on, { store, access, faults, options, onLogs: options.onLogs })
+  const distDir = path.resolve(options.distDir ?? path.join(DEMO_DIR, '..', 'dist'))
+  const stacks = createStackService({ sourceMapsDir: options.sourceMapsDir && path.resolve(options.sourceMapsDir), distDir })
+  for (const addRoutes of ROUTE_MODULES) addRoutes(router.on, { store, access, faults, options, onLogs: options.onLogs, stacks })
   const handle = createHandler({
     router,
     serveStatic: createStatic({
       publicDir: path.resolve(options.publicDir ?? path.join(DEMO_DIR, 'public')),
-      distDir: path.resolve(options.distDir ?? path.join(DEMO_DIR, '..', 'dist')),
+      distDir,
       csp: options.contentSecurityPolicy ?? (options.publicDir === undefined ? DEMO_CSP : false),
     }),
     corsOrigin: options.corsOrigin,
@@ -185,7 +192,9 @@ const USAGE = `usage: node demo/server.mjs [--data FILE] [--fault-controls] [--f
   --fault-controls        serve /_control/* (take logs down, fail rate, latency, reset)
   --fail-rate R           answer this share of POST /app_sessions/... with 503
   --latency MS            delay every API answer
-  --cors-origin O         allowed CORS origin (repeatable; '*' for any, without credentials); default: any loopback origin`
+  --cors-origin O         allowed CORS origin (repeatable; '*' for any, without credentials); default: any loopback origin
+  --source-maps DIR       the viewer shows stack frames of minified files at their original file, line and
+                          function, with the maps in DIR (app.min.js -> app.min.js.map)`
 
 /**
  * The flags, checked: a bad one prints the usage and exits 2.
@@ -206,6 +215,7 @@ function parseCli(argv) {
         'fail-rate': { type: 'string' },
         latency: { type: 'string' },
         'cors-origin': { type: 'string', multiple: true },
+        'source-maps': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -235,6 +245,11 @@ function parseCli(argv) {
     }
     return n
   }
+  const sourceMaps = values['source-maps']
+  if (sourceMaps !== undefined && !statSync(sourceMaps, { throwIfNoEntry: false })?.isDirectory()) {
+    console.error(`--source-maps ${sourceMaps}: not a directory\n${USAGE}`)
+    process.exit(2)
+  }
   return {
     help: false,
     port: num(process.env.PORT, 'PORT', 65535) ?? 8787,
@@ -249,6 +264,7 @@ function parseCli(argv) {
       failRate: num(values['fail-rate'], '--fail-rate', 1),
       latencyMs: num(values.latency, '--latency', 60_000),
       corsOrigin: values['cors-origin'],
+      sourceMapsDir: values['source-maps'] && path.resolve(values['source-maps']),
     },
   }
 }
@@ -263,7 +279,7 @@ async function printBanner(url, options, horn) {
   log viewer     ${url}/viewer.html
   API (apiUrl)   ${url}
   demo users     ${url}/_demo/users
-${options.faultControls ? `  take logs down curl -X POST '${url}/_control/logs-down?seconds=30'\n` : ''}${options.dataFile ? `  database       ${options.dataFile}\n` : '  database       in memory (--data FILE keeps it)\n'}${horn.state.settings.failRate || horn.state.settings.latencyMs ? `  faults         fail rate ${horn.state.settings.failRate}, latency ${horn.state.settings.latencyMs} ms\n` : ''}${built ? '' : '\n  note: dist/horn-logger.min.js is missing; run `npm run build` so the demo page can load the agent\n'}
+${options.faultControls ? `  take logs down curl -X POST '${url}/_control/logs-down?seconds=30'\n` : ''}${options.dataFile ? `  database       ${options.dataFile}\n` : '  database       in memory (--data FILE keeps it)\n'}${options.sourceMapsDir ? `  source maps    ${options.sourceMapsDir}\n` : ''}${horn.state.settings.failRate || horn.state.settings.latencyMs ? `  faults         fail rate ${horn.state.settings.failRate}, latency ${horn.state.settings.latencyMs} ms\n` : ''}${built ? '' : '\n  note: dist/horn-logger.min.js is missing; run `npm run build` so the demo page can load the agent\n'}
 Ctrl+C to stop.`)
 }
 

@@ -7,7 +7,7 @@
  */
 import { createLogger, DEFAULT_REDACT } from './index'
 import { createAgent } from './agent/start'
-import { LEVELS } from './agent/config'
+import { LEVELS } from './lib/levels'
 import type { Level, Logger, LoggerConfig } from './types'
 import { warnOnce } from './lib/console'
 

@@ -103,7 +103,10 @@ export interface LoggerConfig {
    * redacted in strings and in the registered `url`, where `code`, `sig` and
    * `key` always are. The list replaces the default one; to add to it:
    * `redact: [...DEFAULT_REDACT, 'pin']`.
-   * @default DEFAULT_REDACT: ['passw', 'pwd', 'secret', 'token', 'apikey', 'accesskey', 'privatekey', 'auth', 'credential', 'cookie', 'jwt', 'csrf', 'xsrf', 'sessid', 'signature']
+   * The words also pick the `name=value`, `name: value` and `"name": "value"`
+   * pairs redacted inside text. A `_` at an end of a word asks for a word
+   * boundary there: `_sid_` hides `connect.sid` but not `inside`.
+   * @default DEFAULT_REDACT: ['passw', 'passphrase', 'pwd', 'secret', 'token', 'apikey', 'accesskey', 'privatekey', 'auth', 'credential', 'cookie', 'jwt', 'csrf', 'xsrf', 'sessid', '_sid_', '_otp', 'signature']
    */
   redact?: readonly string[]
   /**

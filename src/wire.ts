@@ -1,7 +1,7 @@
 /**
  * The Horn calls the agent makes, described once: their paths and bodies.
- * The agent (`session.ts`, `sender.ts`) and the `horn-logger/api` client
- * (`api.ts`) both use this module; the types cost the script-tag build nothing.
+ * The agent (`delivery/client.ts`, `delivery/sender.ts`) and the `horn-logger/api` client
+ * (`api/`) both use this module; the types cost the script-tag build nothing.
  */
 
 /** Body of `POST /app_sessions/new/{clientId}`. */

@@ -47,7 +47,7 @@
     return call
   }
 
-  /** Caps (or uncaps) the video sender's bitrate: the encoder becomes bandwidth-limited, as on a poor uplink. */
+  /** Caps (or uncaps) the video sender's bitrate, as an app would: the encoder becomes bandwidth-limited, and the log says the app did it. */
   async function degrade(on = !call?.degraded) {
     if (!call) return
     const sender = call.a.getSenders().find((s) => s.track?.kind === 'video')
@@ -85,18 +85,18 @@
     const report = (what) => (error) => setStatus(`${what} failed: ${error?.name ?? 'Error'}: ${error?.message ?? error}`)
     el('call-start').addEventListener('click', () => {
       setStatus('Starting…')
-      start().then(() => setStatus('In a call with yourself: every 10 s a stats line per connection lands in the log.'), report('The call'))
+      start().then(() => setStatus('In a call with yourself: one "connected in … ms" line per connection, then every 10 s a stats line with the audio MOS.'), report('The call'))
     })
     el('call-degrade').addEventListener('click', () => {
-      degrade().then(() => setStatus(call?.degraded ? `Video capped at ${DEGRADED_BITRATE_BPS / 1000} kbps: the encoder drops frames, and the next stats line of the receiving connection comes with a "frozen-video" warning.` : 'Network restored.'), report('Degrading'))
+      degrade().then(() => setStatus(call?.degraded ? `Video capped at ${DEGRADED_BITRATE_BPS / 1000} kbps with setParameters: the log says the app did it ("app set video sender maxBitrate"), and a "bandwidth-limited" warning follows within seconds.` : 'Cap lifted: the warnings end after five clean samples (about 10 s).'), report('Degrading'))
     })
     el('call-camera').addEventListener('click', () => {
       camera()
-      setStatus(call?.videoTrack.enabled ? 'Camera on.' : 'Camera off: the other side gets black frames; the stats lines show the video bitrate fall.')
+      setStatus(call?.videoTrack.enabled ? 'Camera on ("app enabled video track").' : 'Camera off: the log says "app disabled video track"; the other side gets black frames.')
     })
     el('call-end').addEventListener('click', () => {
       end()
-      setStatus('Call ended: one last stats line, then "closed".')
+      setStatus('Call ended: one last stats line, then "closed after … s" with the call\'s summary.')
     })
     if (!window.HornLogger?.webrtc) setStatus('horn-logger-webrtc.min.js did not load: the call would not be logged.')
     setButtons()

@@ -3,6 +3,8 @@
 // data are untrusted: they reach the page only through textContent and
 // createElement, never innerHTML.
 import { createHornApi, HornApiError } from '/dist/api.mjs'
+import { callsOf, findStacks, LEVEL_RANK, parseLine } from '/lines.js'
+import { drawCall } from '/chart.js'
 
 const $ = (id) => document.getElementById(id)
 /** Shared with the demo page, which stores the user who signed in there. */
@@ -16,11 +18,12 @@ const LIST_LIMIT = 50
 const LEVEL = /^\S+ (DEBUG|INFO|WARN|ERROR) /
 /** The json format's level. */
 const JSON_LEVEL = /"level":"(debug|info|warn|error)"/i
-const LEVEL_RANK = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 }
 /** Every log row is this tall (style.css says so too): row N starts at N × ROW_PX. */
 const ROW_PX = 18
 /** Rows drawn above and below the visible ones, so a scroll shows drawn rows before the next frame. */
 const OVERSCAN_ROWS = 30
+/** The calls are re-read from the log at most this often while it grows. */
+const CALLS_REDRAW_MS = 2000
 /** Typing in the filter waits for a pause this long before it filters 10,000 lines again. */
 const GREP_DEBOUNCE_MS = 150
 
@@ -39,6 +42,15 @@ const viewer = {
   downloadUrl: '',
   listKey: '',
   selectedSession: undefined,
+  /** Index (in `lines`) of the line opened by a click, and how much taller than a row it is drawn. */
+  open: -1,
+  openExtra: 0,
+  /** Frames of each stack, as the server mapped them: stack text → promise of frames. */
+  frames: new Map(),
+  calls: [],
+  callsAt: 0,
+  callsTimer: undefined,
+  chart: undefined,
 }
 
 const api = createHornApi({
@@ -243,6 +255,8 @@ function setLog(text) {
     viewer.lines = []
     viewer.levels = []
     viewer.shown = []
+    viewer.open = -1
+    viewer.openExtra = 0
     box.scrollTop = 0
   }
   viewer.logText = text
@@ -256,6 +270,7 @@ function setLog(text) {
   }
   paintLog()
   if (atBottom && fresh !== text) box.scrollTop = box.scrollHeight
+  refreshCalls(fresh !== text)
 }
 
 /** @returns {'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined} */
@@ -283,7 +298,12 @@ function applyFilters() {
   paintLog()
 }
 
-/** Draws the rows in view, reusing the row nodes. */
+/** Where row `k` of the shown lines starts: rows after the opened one are pushed down by its extra height. */
+function rowTop(k, openK) {
+  return k * ROW_PX + (openK >= 0 && k > openK ? viewer.openExtra : 0)
+}
+
+/** Draws the rows in view, reusing the row nodes; the opened line is drawn with its structured form under it. */
 function paintLog() {
   const box = $('log')
   const rows = $('log-rows')
@@ -297,18 +317,171 @@ function paintLog() {
     rows.replaceChildren(el('div', { className: 'DEBUG', text: lines.length ? '(no line matches the filters)' : '(no batch has arrived yet)' }))
     return
   }
-  $('log-sizer').style.height = `${shown.length * ROW_PX}px`
-  const first = Math.max(0, Math.floor(box.scrollTop / ROW_PX) - OVERSCAN_ROWS)
-  const end = Math.min(shown.length, Math.ceil((box.scrollTop + box.clientHeight) / ROW_PX) + OVERSCAN_ROWS)
-  rows.style.transform = `translateY(${first * ROW_PX}px)`
+  // The opened line's place among the shown ones (binary search: `shown` is sorted).
+  const openK = viewer.open < 0 ? -1 : sortedIndexOf(shown, viewer.open)
+  const extra = openK >= 0 ? viewer.openExtra : 0
+  $('log-sizer').style.height = `${shown.length * ROW_PX + extra}px`
+  const top = box.scrollTop
+  const firstInView = openK >= 0 && top >= rowTop(openK + 1, openK) ? Math.floor((top - extra) / ROW_PX) : Math.min(Math.floor(top / ROW_PX), openK >= 0 ? Math.max(openK, 0) : Infinity)
+  const first = Math.max(0, Math.min(firstInView, shown.length - 1) - OVERSCAN_ROWS)
+  const end = Math.min(shown.length, Math.ceil((top + box.clientHeight) / ROW_PX) + OVERSCAN_ROWS + 1)
+  rows.style.transform = `translateY(${rowTop(first, openK)}px)`
   while (rows.childElementCount < end - first) rows.append(document.createElement('div'))
   while (rows.childElementCount > end - first) rows.lastChild.remove()
   for (let k = first; k < end; k++) {
     const node = rows.children[k - first]
     const i = shown[k]
-    if (node.textContent !== lines[i]) node.textContent = lines[i]
-    node.className = levels[i] ?? ''
+    node.dataset.line = String(i)
+    if (i === viewer.open) {
+      if (node.dataset.opened !== String(i)) {
+        node.replaceChildren(el('div', { className: 'line-head', text: lines[i] }), lineDetail(lines[i]))
+        node.dataset.opened = String(i)
+      }
+      node.className = `open ${levels[i] ?? ''}`
+    } else {
+      if (node.dataset.opened !== undefined || node.textContent !== lines[i]) {
+        delete node.dataset.opened
+        node.textContent = lines[i]
+      }
+      node.className = levels[i] ?? ''
+    }
   }
+  // The opened line's height is known once it is drawn: the rows after it move by that much.
+  const opened = rows.querySelector('.open')
+  if (opened) {
+    const measured = Math.max(0, opened.offsetHeight - ROW_PX)
+    if (measured !== viewer.openExtra) {
+      viewer.openExtra = measured
+      $('log-sizer').style.height = `${shown.length * ROW_PX + measured}px`
+    }
+  }
+}
+
+function sortedIndexOf(sorted, value) {
+  let lo = 0
+  let hi = sorted.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] === value) return mid
+    if (sorted[mid] < value) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
+}
+
+/** A click on a line opens it (another click, or Escape, closes it). A selection of text is not a click. */
+function onLogClick(event) {
+  if (String(getSelection() ?? '')) return
+  if (event.target.closest('.line-detail')) return
+  const row = event.target.closest('#log-rows > div[data-line]')
+  if (!row) return
+  const i = Number(row.dataset.line)
+  viewer.open = viewer.open === i ? -1 : i
+  viewer.openExtra = 0
+  paintLog()
+  // A line opened near the bottom is scrolled up, so its structured form is in view.
+  requestAnimationFrame(() => {
+    const opened = $('log-rows').querySelector('.open')
+    if (!opened) return
+    const box = $('log').getBoundingClientRect()
+    const row = opened.getBoundingClientRect()
+    if (row.bottom > box.bottom) $('log').scrollTop += Math.min(row.top - box.top, row.bottom - box.bottom)
+  })
+}
+
+// ---- one line, opened ------------------------------------------------------------------
+
+/** The structured form of a line: time, level, message, context as indented JSON, stacks one frame per row. */
+function lineDetail(raw) {
+  const line = parseLine(raw)
+  const box = el('div', { className: 'line-detail' })
+  const facts = el('dl', { className: 'facts' })
+  const fact = (name, value) => facts.append(el('dt', { text: name }), el('dd', { text: value }))
+  fact('time', line.time === undefined ? '–' : `${new Date(line.time).toISOString()} (${time(line.time)} local)`)
+  fact('level', line.level ?? '–')
+  fact('message', line.message || '–')
+  box.append(facts)
+  if (line.context) box.append(el('div', { className: 'small muted', text: 'context' }), el('pre', { className: 'context', text: JSON.stringify(line.context, null, 2) }))
+  for (const { path, stack } of findStacks(line.context)) {
+    const list = el('ol', { className: 'frames', 'aria-label': `frames of ${path}` })
+    box.append(el('div', { className: 'small muted', text: `${path}: frames` }), list)
+    fillFrames(list, stack)
+  }
+  return box
+}
+
+/** `fn (file:line:col)`. */
+function frameText(f) {
+  const where = f.fileName ? [f.fileName, f.lineNumber, f.columnNumber].filter((p) => p !== undefined && p !== null).join(':') : ''
+  return f.functionName ? (where ? `${f.functionName} (${where})` : f.functionName) : where || '<anonymous>'
+}
+
+/**
+ * The frames of a stack, one per row: parsed (and mapped back to the original
+ * source when the server has the source maps) by the server's `/_demo/stacks`;
+ * the stack's own lines when that is not there.
+ */
+async function fillFrames(list, stack) {
+  let frames = viewer.frames.get(stack)
+  if (!frames) {
+    frames = fetch('/_demo/stacks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ stack }) })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
+      .then((answer) => answer.frames)
+      .catch(() => stack.split('\n').map((source) => source.trim()).filter((source) => source && !/^\w*Error\b/.test(source)).map((source) => ({ source })))
+    viewer.frames.set(stack, frames)
+  }
+  const rows = (await frames).map((f) => {
+    const minified = f.fileName ? frameText(f) : f.source
+    if (!f.original) return el('li', {}, el('span', { className: 'frame', text: minified }))
+    const { source, line, column, functionName } = f.original
+    return el('li', { className: 'mapped' },
+      el('span', { className: 'frame original', text: frameText({ functionName, fileName: source, lineNumber: line, columnNumber: column }) }),
+      el('span', { className: 'frame minified', text: minified }))
+  })
+  list.replaceChildren(...rows)
+  // The opened line grew: measure it again.
+  paintLog()
+}
+
+// ---- calls ---------------------------------------------------------------------------------
+
+/** Re-reads the calls from the log (at most every CALLS_REDRAW_MS while it grows) and draws the one picked. */
+function refreshCalls(grew) {
+  const now = Date.now()
+  if (grew && now - viewer.callsAt < CALLS_REDRAW_MS) {
+    // Not now, but soon: the last batch of a burst is drawn too.
+    viewer.callsTimer ??= setTimeout(() => {
+      viewer.callsTimer = undefined
+      refreshCalls(false)
+    }, CALLS_REDRAW_MS - (now - viewer.callsAt))
+    return
+  }
+  clearTimeout(viewer.callsTimer)
+  viewer.callsTimer = undefined
+  viewer.callsAt = now
+  viewer.calls = callsOf(viewer.lines)
+  $('calls').hidden = viewer.calls.length === 0
+  const pick = $('call-pick')
+  const wanted = pick.value
+  pick.replaceChildren(...viewer.calls.map((c) => el('option', { value: c.id, text: `${c.id} · ${time(c.from)}` })))
+  if (viewer.calls.some((c) => c.id === wanted)) pick.value = wanted
+  drawPickedCall()
+}
+
+function drawPickedCall() {
+  viewer.chart?.destroy()
+  viewer.chart = undefined
+  const call = viewer.calls.find((c) => c.id === $('call-pick').value) ?? viewer.calls[0]
+  const box = $('call-chart')
+  if (!call) return box.replaceChildren()
+  setText('call-facts', `${Math.round((call.to - call.from) / 1000)} s · ${call.points.length} samples · ${call.bands.length} warnings · ${call.markers.length} events`)
+  box.dataset.call = call.id
+  box.dataset.bands = String(call.bands.length)
+  box.dataset.markers = String(call.markers.length)
+  viewer.chart = drawCall(box, call, Math.max(320, box.clientWidth || $('app-info').clientWidth))
+  const warnings = call.bands.map((b) => el('li', { text: `${b.label}: ${time(b.from)} – ${time(b.to)} (${Math.max(0, Math.round((b.to - b.from) / 1000))} s)` }))
+  if (warnings.length === 0) warnings.push(el('li', { className: 'muted', text: 'no warning during this call' }))
+  $('call-warnings').replaceChildren(...warnings)
 }
 
 let paintQueued = false
@@ -463,7 +636,18 @@ async function start() {
   $('grep').addEventListener('input', onGrepInput)
   $('level').addEventListener('change', applyFilters)
   $('log').addEventListener('scroll', onLogScroll, { passive: true })
-  window.addEventListener('resize', onLogScroll)
+  $('log').addEventListener('click', onLogClick)
+  $('log').addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && viewer.open >= 0) {
+      viewer.open = -1
+      paintLog()
+    }
+  })
+  $('call-pick').addEventListener('change', drawPickedCall)
+  window.addEventListener('resize', () => {
+    onLogScroll()
+    if (viewer.chart) viewer.chart.setSize({ width: Math.max(320, $('call-chart').clientWidth), height: viewer.chart.height })
+  })
   $('download').addEventListener('click', prepareDownload)
   $('tab-app').addEventListener('click', () => showTab('app'))
   $('tab-channel').addEventListener('click', () => showTab('channel'))

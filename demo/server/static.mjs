@@ -4,6 +4,7 @@
  * Security Policy) at `/`, the build (`distDir`) at `/dist/`.
  */
 import { createReadStream, promises as fsp } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { send, sendJson } from './http.mjs'
 
@@ -27,6 +28,23 @@ const CONTENT_TYPES = /** @type {Record<string, string>} */ ({
 })
 
 /**
+ * The chart library's two files, `/vendor/uplot/{name}`, from the package's own node_modules:
+ * no CDN, and the viewer's policy stays `'self'`. Nothing else of node_modules is served.
+ */
+const VENDOR_FILES = new Set(['uplot/uPlot.iife.min.js', 'uplot/uPlot.min.css'])
+
+/** @param {string[]} rel the path after `/vendor/` @returns {string | undefined} */
+function vendorFile(rel) {
+  if (!VENDOR_FILES.has(rel.join('/'))) return undefined
+  try {
+    // uplot's `main` is dist/uPlot.cjs.js: its folder holds both files.
+    return path.join(path.dirname(createRequire(import.meta.url).resolve('uplot')), rel[1])
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * @param {{ publicDir: string, distDir: string, csp: string | false }} o `csp`: sent with every HTML file of `publicDir`
  */
 export function createStatic({ publicDir, distDir, csp }) {
@@ -41,7 +59,8 @@ export function createStatic({ publicDir, distDir, csp }) {
     const rel = inDist ? segments.slice(1) : segments
     // Decoded segments may hide `..`, `/` or NUL (%2e%2e, %2f, %00): refuse rather than resolve them.
     if (rel.some((s) => s === '..' || s === '.' || /[\\/\0]/.test(s))) return notFound(res, segments, inDist)
-    let file = path.join(root, ...rel)
+    const vendor = segments[0] === 'vendor' ? vendorFile(segments.slice(1)) : undefined
+    let file = vendor ?? path.join(root, ...rel)
     let stat = await fsp.stat(file).catch(() => undefined)
     if (stat?.isDirectory()) {
       file = path.join(file, 'index.html')

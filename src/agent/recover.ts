@@ -1,15 +1,16 @@
 import type { ResolvedConfig } from './config'
 import type { Client } from '../delivery/client'
 import type { Store } from '../storage/store'
-import { createOutbox } from '../outbox/outbox'
+import { createOutbox, type OutboxLimits } from '../outbox/outbox'
 import { loadInstances, loadOutboxParts } from '../storage/schema'
-import { createSender } from '../delivery/sender'
+import { createSender, type SenderOptions } from '../delivery/sender'
 import { hasLocks, ifLockFree, lockName, isParked, clearParked } from '../lib/locks'
 import { warnOnce } from '../lib/console'
 
 export interface RecoveryOptions {
   store: Store
-  config: ResolvedConfig
+  /** Its own `clientId` (only those instances are adopted), the outbox's limits and the sender's interval. */
+  config: Pick<ResolvedConfig, 'clientId'> & OutboxLimits & SenderOptions['config']
   client: Client
   signal: AbortSignal
   /** This instance: alive, so never adopted. */

@@ -1,11 +1,14 @@
 import type { FlushOptions, Level, LinkUserOptions, Logger, LoggerConfig, Stats } from '../types'
-import { LEVELS, resolveConfig } from './config'
-import { redactUrls } from '../entry/redact'
+import { resolveConfig } from './config'
+import { LEVELS } from '../lib/levels'
+import { redactText } from '../entry/redact'
 import { createStoreFor } from '../storage/store'
+import { newInstanceRecord } from '../storage/schema'
 import { createOutbox } from '../outbox/outbox'
 import { createRetry } from '../delivery/retry'
 import { createSender } from '../delivery/sender'
 import { createClient } from '../delivery/client'
+import { appSessionIdOf } from '../delivery/app-session'
 import { recoverOrphans } from './recover'
 import { watchPage } from '../page/lifecycle'
 import { captureConsole, captureErrors } from '../page/capture'
@@ -98,16 +101,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
   const outbox = createOutbox({
-    record: {
-      id,
-      clientId: config.clientId,
-      started: Date.now(),
-      // Magic links and OAuth redirects put secrets in the query and fragment.
-      url: typeof location == 'object' ? redactUrls(location.href, config.redact) : '',
-      channel: config.channel,
-      nextIndex: 0,
-      head: 0,
-    },
+    // Magic links and OAuth redirects put secrets in the query and fragment (and old links in the userinfo).
+    record: newInstanceRecord(id, config.clientId, typeof location == 'object' ? redactText(location.href, config.redact) : '', config.channel),
     store,
     limits: config,
     events: {
@@ -211,7 +206,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     flush: (options) => flush(options).catch(() => false),
     ready,
     get appSessionId() {
-      return outbox.record.appSessionId
+      return appSessionIdOf(outbox)
     },
     stats: safe((): Stats => ({ ...counts, logged: entries.logged, pending: Math.max(0, entries.logged - counts.acknowledged - counts.dropped) }), noStats()),
     close: base ? () => none : close,

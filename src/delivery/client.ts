@@ -1,5 +1,4 @@
 import type { ResolvedConfig } from '../agent/config'
-import type { Outbox } from '../outbox/outbox'
 import type { InstanceRecord } from '../storage/schema'
 import type { RetryPolicy } from './retry'
 import { RetryableError } from './retry'
@@ -11,7 +10,7 @@ import { HornLoggerError } from '../errors'
 
 export interface ClientOptions {
   retry: RetryPolicy
-  config: ResolvedConfig
+  config: Pick<ResolvedConfig, 'apiUrl' | 'headers' | 'credentials' | 'requestTimeout'>
   /** Aborts every request and backoff of this client (the logger's `close()`). */
   signal: AbortSignal
 }
@@ -87,26 +86,5 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
       const answer = await request(linkUserPath(appSessionId), undefined, headers)
       if (classify(answer.status) !== 'ok') throw new HornLoggerError(`linkUser failed: HTTP ${answer.status}`, answer.status)
     },
-  }
-}
-
-/** What the app session needs of the outbox: the record it registers, and where its id is kept. */
-export type SessionOwner = Pick<Outbox, 'record' | 'setAppSession'>
-
-/**
- * The app session of one instance: registered on first need, once (a
- * refusal is final), its id kept in the instance record by the outbox
- * (which forgets it when the server did, so the next need registers anew).
- */
-export function createAppSession(client: Client, owner: SessionOwner): () => Promise<string> {
-  let registering: Promise<string> | undefined
-  return () => {
-    const known = owner.record.appSessionId
-    if (known) return Promise.resolve(known)
-    return (registering ??= client.register(owner.record).then((id) => {
-      registering = undefined
-      void owner.setAppSession(id)
-      return id
-    }))
   }
 }

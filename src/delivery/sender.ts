@@ -1,15 +1,16 @@
 import type { ResolvedConfig } from '../agent/config'
-import { KEEPALIVE_BUDGET_BYTES } from '../agent/config'
 import type { Outbox, SealedBatch } from '../outbox/outbox'
-import { createAppSession, type Client } from './client'
+import type { Client } from './client'
+import { appSessionGone, appSessionIdOf, createAppSession } from './app-session'
 import { logsPath } from '../wire'
 import { delivered } from './transport'
+import { KEEPALIVE_BUDGET_BYTES } from '../lib/keepalive'
 import { warnOnce } from '../lib/console'
 
 export interface SenderOptions {
   outbox: Outbox
   client: Client
-  config: ResolvedConfig
+  config: Pick<ResolvedConfig, 'flushInterval'>
   signal: AbortSignal
 }
 
@@ -81,8 +82,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
         await outbox.acknowledge(batch)
       } else if (status === 404) {
         // The app session is gone: a new one gets every unacknowledged batch, renumbered from 0.
-        warnOnce(`app session ${appSessionId} gone (HTTP 404)`)
-        await outbox.appSessionGone()
+        await appSessionGone(outbox, appSessionId)
       } else if (status === 413 && outbox.split(batch)) {
         // Rejected whole, so no byte of it was accepted: safe to re-cut (see README, "Permanent errors").
       } else {
@@ -168,7 +168,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
     },
     exit() {
       // The sends start first: the page may be gone before a storage write is even queued.
-      const appSessionId = outbox.record.appSessionId
+      const appSessionId = appSessionIdOf(outbox)
       if (appSessionId) sendWhatFits(appSessionId)
       // Everything at once: there may be no next task.
       void outbox.persist()

@@ -4,8 +4,11 @@
  * Every logger view (the logger and its children) builds through one of these.
  */
 import type { Level, LogEntry } from '../types'
-import { LEVELS, type ResolvedConfig } from '../agent/config'
-import { cleanString, isError, sanitize, toText, truncateLine } from './serialize'
+import type { ResolvedConfig } from '../agent/config'
+import { LEVELS } from '../lib/levels'
+import { cleanString, sanitize, toText } from './serialize'
+import { isError } from '../lib/is-error'
+import { truncateLine } from '../lib/text'
 import { warnOnce } from '../lib/console'
 
 /** Context as entries carry it: a plain object, redacted and JSON-safe. Replaced, never mutated: views and entries share it. */
@@ -40,7 +43,10 @@ const nonEmpty = (context: Context) => {
 }
 
 /** The entry builder of one logger; `push` takes each line (ending in `\n`) with its time. */
-export function createEntries(config: ResolvedConfig, push: (time: number, line: string) => void): Entries {
+/** What the entry builder reads of the config. */
+export type EntryConfig = Pick<ResolvedConfig, 'level' | 'redact' | 'maxEntryBytes' | 'beforeSend' | 'format'>
+
+export function createEntries(config: EntryConfig, push: (time: number, line: string) => void): Entries {
   const { redact, maxEntryBytes: max, beforeSend } = config
   let global: Context | undefined
   let logged = 0

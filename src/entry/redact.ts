@@ -7,11 +7,13 @@ export const REDACTED = '[redacted]'
  * `Passwd` and `old_password`; `apikey` hides `x-api-key`). They cover the
  * secrets of the denylists Sentry's SDKs and OpenTelemetry ship (passwords,
  * secrets, tokens, API and private keys, auth and credentials, cookies, CSRF
- * tokens, PHP session cookies, signed URLs' signatures and access keys).
+ * tokens, PHP and Express session cookies (`PHPSESSID`, `connect.sid`),
+ * one-time codes, signed URLs' signatures and access keys). `_sid_` and
+ * `_otp` match as words only (`side`, `inside` and `footprint` stay).
  * Deliberately absent: `session` and `id`, which would hide the app session
  * and channel session ids support staff search by.
  */
-export const DEFAULT_REDACT: readonly string[] = 'passw pwd secret token apikey accesskey privatekey auth credential cookie jwt csrf xsrf sessid signature'.split(' ')
+export const DEFAULT_REDACT: readonly string[] = 'passw passphrase pwd secret token apikey accesskey privatekey auth credential cookie jwt csrf xsrf sessid _sid_ _otp signature'.split(' ')
 
 /**
  * The key test for a word list, compiled once per logger: one RegExp that
@@ -20,7 +22,12 @@ export const DEFAULT_REDACT: readonly string[] = 'passw pwd secret token apikey 
  * key (a log call tests every key of its context) and runs about 20 ns a key.
  */
 export function keyMatcher(words: readonly unknown[]): RegExp {
-  const parts = words.map((word) => String(word).replace(/[\W_]/g, '').split('').join('[\\W_]?')).filter(Boolean)
+  const parts = words.map((word) => {
+    const text = String(word)
+    const core = text.replace(/[\W_]/g, '').split('').join('[\\W_]?')
+    // `_sid_`: a `_` at an end asks for a word boundary there (start: `\b`, `_` or a digit before; end: no letter after).
+    return core && (text[0] == '_' ? '(?:\\b|[_\\d])' : '') + core + (text.length > 1 && text.endsWith('_') ? '(?![a-z])' : '')
+  }).filter(Boolean)
   // No word: a pattern that never matches (an empty one would match every key).
   return new RegExp(parts.join('|') || '(?!)', 'i')
 }
@@ -28,7 +35,7 @@ export function keyMatcher(words: readonly unknown[]): RegExp {
 /** URL parameters secret whatever the list: OAuth's `code`, Azure SAS `sig`, Google API `key`. */
 const SECRET_PARAMS = /^(code|sig|key)$/i
 /** One query or fragment parameter with a value: `?name=value`, `&name=value`, `#name=value`. */
-const PARAM = /([?&#])([^?&#=\s]+)=([^&#\s"'<>]+)/g
+const PARAM = /([?&#]|%(?:25)?(?:3f|26|23))([^?&#=\s%]+)(=|%(?:25)?3d)([^&#\s"'<>]+)/gi
 
 /**
  * `text` with the value of every secret-bearing URL parameter in it replaced
@@ -38,7 +45,80 @@ const PARAM = /([?&#])([^?&#=\s]+)=([^&#\s"'<>]+)/g
  */
 export function redactUrls(text: string, keys: RegExp): string {
   // Runs on every string of every entry: most have no `=`, and one native scan says so.
-  return text.includes('=')
-    ? text.replace(PARAM, (all, mark: string, name: string) => (SECRET_PARAMS.test(name) || keys.test(name) ? mark + name + '=' + REDACTED : all))
+  // `%3F`, `%26`, `%3D` (or `%253D`): the parameters of a URL encoded inside another one's.
+  return text.includes('=') || text.includes('%')
+    ? text.replace(PARAM, (_, mark: string, name: string, is: string, value: string) =>
+        // A harmless parameter's value may hold a URL with its own parameters (`?next=/cb?code=…`).
+        mark + name + is + (SECRET_PARAMS.test(name) || keys.test(name) ? REDACTED : redactUrls(value, keys)),
+      )
     : text
+}
+
+/**
+ * Secrets recognised by their shape, in any text (Sentry Relay's PII rules
+ * and gitleaks' rules are the models). The secret is each alternative's
+ * last group, and the match ends with it, so `cut` takes it off the end:
+ * URL userinfo, `//user:pass@` (also `%2F%2F…%40`, encoded inside another
+ * URL); `Bearer` and `Basic` credentials; JWTs, `eyJ….eyJ….…`; a PEM private
+ * key's body, up to its END line (or the text's end: a cut key); a card
+ * number (13–19 digits, spaces or dashes between; checked by Luhn).
+ */
+const SHAPES = /(?:\/\/|%2f%2f)([^\s/?#@"'<>&]+?)(?=@|%40)|\b(?:bearer|basic)\s+([\w.~+/-]+=*)|\b(ey[\w-]{8,}\.ey[\w-]{8,}\.[\w-]*)|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([\s\S]*?)(?=-----END|$)|\b([2-6](?:[ -]?\d){12,18})\b/gi
+
+/**
+ * A `name=value`, `name: value` or `"name": "value"` pair whose name holds a
+ * redacted word (`WORDS`, the key matcher's source): a quoted value to its
+ * closing quote, a bare one after `=` to the next separator, one after `: `
+ * (or `":` in JSON) to the end of the line (a header line). `auth.js:10:5`
+ * in a stack is no pair: a bare value needs a space after the colon. A name
+ * starts after a non-name character and is followed by a separator (cheap
+ * tests, before the word search).
+ */
+const PAIRS =
+  '(?:^|[^\\w.%-]|%\\w\\w)(?=[\\w.-]+\\\\*["\']?\\s*[:=%])(?=[\\w.-]*?(?:WORDS))[\\w.-]+(?:(?:\\\\*["\']\\s*:\\s*|\\s*:\\s+)([^\\s"\'\\\\][^\\r\\n]*)|(?:\\\\*["\'])?\\s*(?:(?:[:=]|%(?:25)?3d)\\s*\\\\*(["\'])((?:(?!\\2)[^\\\\\\r\\n]|\\\\.)*)|(?:=|%(?:25)?3d)\\s*([^\\s&#;,"\'<>]+)))'
+
+/**
+ * Strings that may hold a shape: most log strings hold none of these, and one
+ * native scan says so. Literals, no `i` flag, no optional parts, and first
+ * characters that prose seldom has (`B`, `y`, not `e` or `a`), so the scan
+ * rarely stops to try a word.
+ */
+const MAYBE = /[=:@%]|---|[Bb](?:earer|asic)|BEARER|BASIC|yJ|\d{12}|\d{4}[ -]\d/
+/** The pair matcher of each key matcher (one per logger, made on first use). */
+const pairs = new WeakMap<RegExp, RegExp>()
+
+/** `all` with its secret, the last group that took part, replaced (the last two arguments are the offset and the text). */
+function cut(all: string, ...groups: string[]): string {
+  const secret = groups.slice(0, -2).reverse().find((group) => group != null)
+  return secret ? all.slice(0, all.length - secret.length) + REDACTED : all
+}
+
+function hide(all: string, ...groups: string[]): string {
+  const [, credential, , , card] = groups
+  // `Basic information`: a Basic credential is base64 (a digit, `+/=` or a capital inside).
+  if (credential && /^ba/i.test(all) && !/[\d+/=]|.[A-Z]/.test(credential)) return all
+  if (card) {
+    // Luhn: every second digit from the right doubled, its digits summed (8 → 16 → 7).
+    let sum = 0
+    let i = 0
+    for (const digit of card.replace(/\D/g, '').split('').reverse()) sum += +(i++ % 2 ? '0246813579'[+digit] : digit)
+    if (sum % 10) return all
+  }
+  return cut(all, ...groups)
+}
+
+/**
+ * `text` as it may leave the page: secret URL parameters' values redacted
+ * (`redactUrls`), and every secret recognised by its shape (`SHAPES`,
+ * `PAIRS`). Text holding none of the trigger characters and words is
+ * returned as it is; the pair search (the costly one) runs only on text that
+ * holds a redacted word.
+ */
+export function redactText(text: string, keys: RegExp): string {
+  if (!MAYBE.test(text)) return text
+  text = redactUrls(text, keys).replace(SHAPES, hide)
+  if (!keys.test(text)) return text
+  let pair = pairs.get(keys)
+  if (!pair) pairs.set(keys, (pair = new RegExp(PAIRS.replace('WORDS', keys.source), 'gi')))
+  return text.replace(pair, cut)
 }

@@ -1,4 +1,4 @@
-import { REDACTED, redactUrls } from './redact'
+import { REDACTED, redactText } from './redact'
 
 /** Deepest nesting kept; deeper values become a short description. */
 const MAX_DEPTH = 8
@@ -46,6 +46,8 @@ export function sanitize(value: unknown, redact: RegExp, maxString: number, dept
     }
     if (depth >= MAX_DEPTH) return Array.isArray(object) ? '[Array]' : '[Object]'
     if (Array.isArray(object) || object instanceof Set) {
+      // A `[name, value]` pair (fetch's header lists, `Object.entries`) is redacted by its name.
+      if (object.length == 2 && typeof object[0] == 'string' && redact.test(object[0])) return [cleanString(object[0], redact, maxString), REDACTED]
       const out: unknown[] = []
       for (const item of object) {
         if (out.length >= MAX_ITEMS) {
@@ -99,66 +101,15 @@ function describeThrown(error: unknown): string {
 
 /**
  * A string as it may leave the page: cut to `maxString`, secret URL
- * parameters redacted. Cut first, so a huge string is not scanned whole; a
+ * parameters and secrets recognised by their shape redacted (`redactText`). Cut first, so a huge string is not scanned whole; a
  * value the cut split is still redacted (its parameter's value runs to the end).
  */
 export function cleanString(text: string, redact: RegExp, maxString: number): string {
-  return text.length > maxString ? redactUrls(text.slice(0, maxString), redact) + '…' : redactUrls(text, redact)
-}
-
-/** Whether `value` is an `Error`, never throwing (a Proxy's `getPrototypeOf` trap may). */
-export function isError(value: unknown): value is Error {
-  try {
-    return value instanceof Error
-  } catch {
-    return false
-  }
+  return text.length > maxString ? redactText(text.slice(0, maxString), redact) + '…' : redactText(text, redact)
 }
 
 /** A string for any value, never throwing: strings as they are (secret URL parameters redacted), the rest as JSON. */
 export function toText(value: unknown, redact: RegExp, maxString: number): string {
   const clean = sanitize(value, redact, maxString)
   return typeof clean == 'string' ? clean : String(JSON.stringify(clean))
-}
-
-/**
- * Cuts `line` to at most `max` UTF-16 units, marking the cut, and never
- * splitting a surrogate pair.
- */
-export function truncate(line: string, max: number): string {
-  if (line.length <= max) return line
-  const marker = ` …[truncated ${line.length} chars]`
-  let end = Math.max(0, max - marker.length)
-  // A high surrogate (0xd800–0xdbff) last would be half a pair.
-  if ((line.charCodeAt(end - 1) & 0xfc00) == 0xd800) end--
-  return line.slice(0, end) + marker
-}
-
-/** Cuts a line (ending in `\n`) to `max` units, keeping the newline. */
-export function truncateLine(line: string, max: number): string {
-  return line.length <= max ? line : truncate(line.slice(0, -1), max - 1) + '\n'
-}
-
-const NON_ASCII = /[^\x00-\x7f]/
-const utf8 = new TextEncoder()
-
-/**
- * Bytes that `text` (or its part from `from` to `to`) takes inside a JSON
- * string, as UTF-8: what it adds to a request body, so batch cuts are exact.
- * Printable ASCII and newlines (most lines) are counted in place, with no
- * escaped copy (a burst would make one per line, all garbage). Anything else
- * is escaped natively (well-formed: lone surrogates come out as `\uXXXX`) and
- * encoded only when the output is not ASCII.
- */
-export function jsonStringBytes(text: string, from = 0, to = text.length): number {
-  let bytes = to - from
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
-    if (c == 34 || c == 92 || c == 10) bytes++
-    else if (c < 32 || c > 126) {
-      const escaped = JSON.stringify(text.slice(from, to))
-      return (NON_ASCII.test(escaped) ? utf8.encode(escaped).length : escaped.length) - 2
-    }
-  }
-  return bytes
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../storage/store'
 import { cutBatch, sealBatch, type Batch } from './batch'
-import { jsonStringBytes, truncateLine } from '../entry/serialize'
+import { jsonStringBytes, truncateLine } from '../lib/text'
 import { batchEntry, batchKey, chunkEntry, chunkKey, instanceEntry, recordKey, type InstanceRecord, type StoredParts } from '../storage/schema'
 
 

@@ -1,6 +1,6 @@
 import type { Level } from '../types'
 import { listen, stopAll } from '../lib/listen'
-import { isError } from '../entry/serialize'
+import { isError } from '../lib/is-error'
 
 type Log = (level: Level, message: unknown, context?: unknown) => void
 

@@ -35,6 +35,17 @@ export interface InstanceRecord {
   mark?: DropMark
 }
 
+/** A new instance's record: nothing sealed, nothing dropped, no app session yet. */
+export const newInstanceRecord = (id: string, clientId: string, url: string, channel: string | undefined): InstanceRecord => ({
+  id,
+  clientId,
+  started: Date.now(),
+  url,
+  channel,
+  nextIndex: 0,
+  head: 0,
+})
+
 /** Stored as it is (the short names are the stored ones): how many entries were dropped, from when. */
 export interface DropMark {
   /** How many. */

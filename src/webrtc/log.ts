@@ -22,8 +22,8 @@ export function errorText(e: Record<string, string>): string {
   return `${e.name}${e.message ? `: ${e.message}` : ''}${e.constraint ? ` (${e.constraint})` : ''}`
 }
 
-/** What support needs to know of a track: kind, label, state, and the settings it got. */
-export function describeTrack(track: MediaStreamTrack): Record<string, unknown> {
+/** What support needs to know of a track: kind, device (`videoinput#1`, never its label or id), state, and the settings it got. */
+export function describeTrack(track: MediaStreamTrack, device: string): Record<string, unknown> {
   const { width, height, frameRate, sampleRate, channelCount } = track.getSettings?.() ?? {}
-  return { kind: track.kind, label: track.label, enabled: track.enabled, muted: track.muted, settings: { width, height, frameRate, sampleRate, channelCount } }
+  return { kind: track.kind, device, enabled: track.enabled, muted: track.muted, settings: { width, height, frameRate, sampleRate, channelCount } }
 }

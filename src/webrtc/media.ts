@@ -5,7 +5,8 @@
  */
 import { listen } from '../lib/listen'
 import { safe } from '../lib/console'
-import type { Say } from './connection'
+import type { Say } from './say'
+import { cleanConstraints, type DeviceNames } from './devices'
 import { errorText, describeError, describeTrack } from './log'
 import { watchTrack } from './track'
 import { patch, type Method } from './patch'
@@ -23,11 +24,12 @@ export function countDevices(devices: MediaDeviceInfo[]): Record<string, number>
  * holding them would keep every track ever captured alive): after stop they
  * stay attached but say nothing, as `isActive()` is false.
  */
-export function instrumentMedia(say: Say, isActive: () => boolean): () => void {
+export function instrumentMedia(say: Say, isActive: () => boolean, names: DeviceNames): () => void {
   const devices = typeof navigator == 'object' ? navigator.mediaDevices : undefined
   if (!devices) return () => {}
   let lastCounts = ''
   const sayDevices = (list: MediaDeviceInfo[], why: string) => {
+    names.learn(list)
     const counts = countDevices(list)
     const key = JSON.stringify(counts)
     if (key !== lastCounts || why === 'devicechange') say('info', why, counts)
@@ -36,19 +38,21 @@ export function instrumentMedia(say: Say, isActive: () => boolean): () => void {
 
   const capture = (name: 'getUserMedia' | 'getDisplayMedia') =>
     patch(devices, name, (original) => function (this: unknown, ...args: unknown[]) {
-      const constraints = args[0]
+      const constraints = cleanConstraints(args[0])
       const result = original.apply(this, args) as Promise<MediaStream>
       return result.then(
         (stream) => {
-          safe(() => {
+          // Devices get their positions (audioinput#1) once permission lets enumerateDevices list them.
+          const listed = (enumerate?.call(devices) as Promise<MediaDeviceInfo[]> | undefined) ?? Promise.resolve([])
+          listed.then(safe((list: MediaDeviceInfo[]) => names.learn(list)), () => {}).then(safe(() => {
             const tracks = stream.getTracks()
-            say('info', `${name} ok`, { constraints, tracks: tracks.map(describeTrack) })
+            say('info', `${name} ok`, { constraints, tracks: tracks.map((t) => describeTrack(t, names.nameOf(t))) })
             for (const track of tracks) {
               watchTrack(track, (level, what, context) => {
                 if (isActive()) say(level, `local ${what}`, context)
-              })
+              }, names.nameOf(track))
             }
-          })()
+          }))
           return stream
         },
         (error: unknown) => {

@@ -33,11 +33,21 @@ export interface StreamSample {
   frozen: number
   /** The encoder's current target, bits per second (outbound; not cumulative). */
   target: number
+  /** Frames the capture source delivered, and its audio energy (outbound, from `media-source`; -1: not reported). */
+  sourceFrames: number
+  audioEnergy: number
+  /** Seconds the encoder spent on its frames, and how many it encoded (outbound video). */
+  encodeTime: number
+  encoded: number
+  /** The remote end's round trip on this stream, seconds (outbound; 0: none). */
+  rtt: number
 }
 
 export interface CandidateSide {
   type: string
   protocol: string
+  /** The STUN or TURN server this candidate came from (local srflx and relay candidates), as the browser reports it. */
+  url?: string
   /** The transport to the TURN server when this side is a relay candidate (`udp`, `tcp`, `tls`). */
   relayProtocol?: string
 }
@@ -80,11 +90,23 @@ export interface FlowSummary {
   frozenPct?: number
   /** The encoder's target bitrate at the end of the interval (outbound video). */
   targetKbps?: number
+  /** Frames per second the camera (or screen) delivered to the encoder (outbound video). */
+  sourceFps?: number
+  /** Encoder time per frame, ms (outbound video). */
+  encodeMs?: number
+  /** Audio energy the microphone delivered in the interval (outbound audio; absent when not reported). */
+  energy?: number
+  /** Round trip as the remote end's reports give it, ms (outbound). */
+  rttMs?: number
+  /** Seconds of the interval the video was frozen (inbound video). */
+  frozenS?: number
 }
 
 export interface Summary {
   /** Length of the interval in seconds. */
   s: number
+  /** Audio quality score (1–5, E-model) per direction, added by the connection. */
+  mos?: { out?: number; in?: number }
   out: Partial<Record<Kind, FlowSummary>>
   in: Partial<Record<Kind, FlowSummary>>
   rttMs?: number
@@ -95,9 +117,14 @@ const num = (value: unknown): number => (typeof value == 'number' && isFinite(va
 const str = (value: unknown): string => (typeof value == 'string' ? value : '')
 const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits
 
-function stream(entry: StatsEntry, lost: number, jitter: number): StreamSample {
+function stream(entry: StatsEntry, lost: number, jitter: number, source: StatsEntry | undefined, rtt: number): StreamSample {
   const durations = (entry.qualityLimitationDurations ?? {}) as Record<string, unknown>
   return {
+    sourceFrames: source && typeof source.frames == 'number' ? source.frames : -1,
+    audioEnergy: source && typeof source.totalAudioEnergy == 'number' ? source.totalAudioEnergy : -1,
+    encodeTime: num(entry.totalEncodeTime),
+    encoded: num(entry.framesEncoded),
+    rtt,
     kind: entry.kind === 'audio' ? 'audio' : 'video',
     bytes: num(entry.bytesSent ?? entry.bytesReceived),
     packets: num(entry.packetsSent ?? entry.packetsReceived),
@@ -121,6 +148,7 @@ function stream(entry: StatsEntry, lost: number, jitter: number): StreamSample {
 function candidate(entry: StatsEntry | undefined): CandidateSide {
   const side: CandidateSide = { type: str(entry?.candidateType), protocol: str(entry?.protocol) }
   if (entry?.relayProtocol) side.relayProtocol = str(entry.relayProtocol)
+  if (entry?.url) side.url = str(entry.url)
   return side
 }
 
@@ -136,9 +164,9 @@ export function readSample(entries: Iterable<StatsEntry>, time: number): Sample 
   for (const entry of byId.values()) {
     if (entry.type === 'outbound-rtp') {
       const remote = remoteInbound.get(entry.id)
-      sample.out[entry.id] = stream(entry, num(remote?.packetsLost), num(remote?.jitter))
+      sample.out[entry.id] = stream(entry, num(remote?.packetsLost), num(remote?.jitter), byId.get(str(entry.mediaSourceId)), num(remote?.roundTripTime))
     } else if (entry.type === 'inbound-rtp') {
-      sample.in[entry.id] = stream(entry, num(entry.packetsLost), num(entry.jitter))
+      sample.in[entry.id] = stream(entry, num(entry.packetsLost), num(entry.jitter), undefined, 0)
     } else if (entry.type === 'transport' && entry.selectedCandidatePairId) {
       pair = byId.get(str(entry.selectedCandidatePairId))
     } else if (!pair && entry.type === 'candidate-pair' && entry.nominated && entry.state === 'succeeded') {
@@ -171,6 +199,11 @@ function flow(streams: Array<[StreamSample, StreamSample | undefined]>, seconds:
   let cpu = 0
   let bandwidth = 0
   let jitter = 0
+  let sourceFrames = 0
+  let energy = -1
+  let encodeTime = 0
+  let encoded = 0
+  let rtt = 0
   let widest: StreamSample | undefined
   for (const [now, before] of streams) {
     // A counter that went down belongs to a new stream (a renegotiated SSRC): count it from 0.
@@ -191,12 +224,19 @@ function flow(streams: Array<[StreamSample, StreamSample | undefined]>, seconds:
     cpu = Math.max(cpu, delta('cpuLimited'))
     bandwidth = Math.max(bandwidth, delta('bandwidthLimited'))
     jitter = Math.max(jitter, now.jitter)
+    // Simulcast layers share one source: its frames count once.
+    sourceFrames = Math.max(sourceFrames, now.sourceFrames < 0 ? 0 : delta('sourceFrames'))
+    if (now.audioEnergy >= 0) energy = Math.max(energy, 0) + delta('audioEnergy')
+    encodeTime += delta('encodeTime')
+    encoded += delta('encoded')
+    rtt = Math.max(rtt, now.rtt)
     if (!widest || now.width > widest.width) widest = now
   }
   const summary: FlowSummary = { kbps: round((bytes * 8) / 1000 / seconds), packets }
   const sent = inbound ? packets + lost : packets
   if (sent > 0 && (inbound || lost > 0)) summary.lossPct = round((100 * lost) / sent, 1)
   if (jitter > 0) summary.jitterMs = round(jitter * 1000)
+  if (rtt > 0) summary.rttMs = round(rtt * 1000)
   const kind = streams[0][0].kind
   if (kind === 'video') {
     summary.fps = round(frames / seconds, 1)
@@ -207,12 +247,17 @@ function flow(streams: Array<[StreamSample, StreamSample | undefined]>, seconds:
       if (cpu > 0) summary.cpuPct = Math.min(100, round((100 * cpu) / seconds))
       if (bandwidth > 0) summary.bandwidthPct = Math.min(100, round((100 * bandwidth) / seconds))
       if (target > 0) summary.targetKbps = round(target / 1000)
-    } else if (freezes > 0) {
+      if (sourceFrames > 0) summary.sourceFps = round(sourceFrames / seconds, 1)
+      if (encoded > 0) summary.encodeMs = round((1000 * encodeTime) / encoded, 1)
+    } else if (freezes > 0 || frozen > 0) {
       summary.freezes = freezes
       summary.frozenPct = Math.min(100, round((100 * frozen) / seconds))
+      summary.frozenS = round(Math.min(frozen, seconds), 1)
     }
   } else if (inbound && samples > 0) {
     summary.concealedPct = round((100 * concealed) / samples, 1)
+  } else if (!inbound && energy >= 0) {
+    summary.energy = round(energy, 3)
   }
   return summary
 }
@@ -229,7 +274,10 @@ export function summarize(before: Sample, now: Sample): Summary {
       if (streams.length) summary[direction][kind] = flow(streams, seconds, direction === 'in')
     }
   }
+  // The pair's round trip (ICE consent checks) where there is one; else the remote end's reports.
+  const reported = summary.out.audio?.rttMs ?? summary.out.video?.rttMs
   if (now.pair?.rtt !== undefined) summary.rttMs = round(now.pair.rtt * 1000)
+  else if (reported !== undefined) summary.rttMs = reported
   // Only where something is sent: a receive-only connection's estimate says nothing.
   if (now.pair?.availableOutgoing !== undefined && Object.keys(summary.out).length) summary.availableOutKbps = round(now.pair.availableOutgoing / 1000)
   return summary

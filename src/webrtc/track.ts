@@ -1,16 +1,18 @@
 import { listen } from '../lib/listen'
 import { safe } from '../lib/console'
-import type { Say } from './connection'
+import type { Say } from './say'
 
 /**
- * Says when a track ends or mutes by itself: `stop()` by the app fires no
+ * Says when a track ends or mutes by itself (the app's own `stop()` and
+ * `enabled` are app.ts's lines): `stop()` by the app fires no
  * `ended`, so every `ended` event is unexpected (device unplugged, permission
  * revoked, sharing stopped from the browser's bar). Returns the `stop()` that
  * detaches, which also runs once the track has ended.
  */
-export function watchTrack(track: MediaStreamTrack, say: Say): () => void {
+export function watchTrack(track: MediaStreamTrack, say: Say, device: string = track.kind): () => void {
   const label = `${track.kind} track`
-  const context = { track: track.id, label: track.label }
+  // Its device by kind and position only: a label names the person's hardware.
+  const context = { device }
   // Remote tracks start muted until media arrives: only a mute after that is news.
   let flowing = !track.muted
   const stops = [
@@ -22,7 +24,7 @@ export function watchTrack(track: MediaStreamTrack, say: Say): () => void {
       flowing = true
     })),
     listen(track, 'ended', safe(() => {
-      say('warn', `${label} ended unexpectedly`, context)
+      say('warn', `${label} ended by itself (device-lost)`, context)
       stop()
     })),
   ]

@@ -642,9 +642,11 @@ describe('bundle separation', () => {
 
   it('no agent source imports the api module', () => {
     for (const file of readdirSync(`${root}src`, { recursive: true }) as string[]) {
-      if (!/\.ts$/.test(file) || file === 'api.ts' || file.startsWith('api/')) continue
+      // The reading tools (src/read/, Node only) are built on the client; no agent entry imports them.
+      if (!/\.ts$/.test(file) || file === 'api.ts' || file.startsWith('api/') || file.startsWith('read/')) continue
       const text = readFileSync(`${root}src/${file}`, 'utf8')
       expect(text, file).not.toMatch(/from\s+['"][./]*api(\.ts|\/[^'"]*)?['"]/)
+      expect(text, file).not.toMatch(/from\s+['"][./]*read(\/[^'"]*)?['"]/)
     }
   })
 

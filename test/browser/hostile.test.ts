@@ -109,6 +109,7 @@ describe('privacy', () => {
     const words = key
       .replace(/([a-z])([A-Z])/g, '$1 $2')
       .split(/[-_ ]+/)
+      .filter(Boolean)
       .map((w) => w.toLowerCase())
     return [...new Set([key, key.toUpperCase(), key.toLowerCase(), words.join('_'), words.join('-'), words.map((w) => w[0].toUpperCase() + w.slice(1)).join('-')])]
   }

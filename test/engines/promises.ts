@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_CSP } from '../../demo/server.mjs'
 import { agentPage, entryNumbers, holdLogs, indexesOf, lines, range, startServer, waitFor, type HornServer } from '../support/harness'
 import { killAll, tempDir, type Engine, type EngineBrowser, type EnginePage } from './driver'
+import { HARMLESS, PLANTED_URL_QUERY, SECRETS, SHAPES, plantShapes, readAgentDatabase } from '../support/shapes'
 
 // The agent's globals (`hornLogger`, `HornLogger`) are typed by src/script.ts; the tests reach them
 // as `(window as any)`, loosely on purpose: they poke at them with wrong arguments.
@@ -556,5 +557,40 @@ export function provePromises(engine: Engine): void {
         profile.remove()
       }
     }, 180_000)
+
+    describe('secrets by shape', () => {
+      it('planted shapes (URL userinfo, Bearer, Basic, JWT, PEM, JSON text, header pairs, a card, the page URL) reach neither IndexedDB nor the server; harmless look-alikes stay', async () => {
+        const hold = holdLogs()
+        const server = await startServer({ onLogs: () => hold.onLogs() })
+        try {
+          const body = `<script>(${plantShapes.toString()})(window.hornLogger, ${JSON.stringify(SHAPES)}, ${JSON.stringify(HARMLESS)})</script>`
+          const page = await open(browser!, server.page('shapes.html', agentPage({ 'client-id': 'shapes', 'api-url': server.url, 'capture-console': 'true', ...NO_PAGE_INFO }, body)) + PLANTED_URL_QUERY)
+          const logged = await page.evaluate(() => (window as any).hornLogger.stats().logged as number)
+          expect(logged).toBeGreaterThan(SHAPES.length * 4)
+          // Logs are held (503): every entry waits in IndexedDB, read there by the page itself.
+          await waitFor('every entry persisted', () => page.evaluate(() => (window as any).hornLogger.stats().persisted as number).then((n) => n >= logged))
+          const stored = await page.evaluate(readAgentDatabase)
+          expect(stored).toContain('harmless')
+          for (const secret of SECRETS) expect(stored, secret).not.toContain(secret)
+          hold.release()
+          const id = await page.evaluate(async () => {
+            const log = (window as any).hornLogger
+            await log.flush({ timeout: 30_000 })
+            return log.appSessionId as string
+          })
+          const text = server.state.logs(id)!
+          expect(lines(text)).toHaveLength(logged)
+          for (const secret of SECRETS) expect(text, secret).not.toContain(secret)
+          for (const control of HARMLESS) expect(text, control).toContain(control)
+          const session = server.state.appSessions().find((s) => s.id === id)!
+          for (const secret of SECRETS) expect(session.url, secret).not.toContain(secret)
+          expect(session.url).toContain('room=blue')
+          await page.close()
+        } finally {
+          hold.release()
+          await server.close()
+        }
+      })
+    })
   })
 }

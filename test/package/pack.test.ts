@@ -5,29 +5,19 @@
  * <script type="module">, (3) the script-tag build found through its `exports`
  * path and loaded with its SRI `integrity`, (4) `horn-logger/api` from Node.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { rollup } from 'rollup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launch, startServer, waitFor, type HornServer } from '../support/harness'
+import { packAndInstall, root, type Packed } from '../support/pack'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const run = promisify(execFile)
-const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
-
-interface Packed {
-  filename: string
-  size: number
-  unpackedSize: number
-  files: Array<{ path: string; size: number }>
-}
 
 /** No favicon request: every 404 a page sees is a failure. */
 const HEAD = '<!doctype html><link rel="icon" href="data:,">'
@@ -38,20 +28,7 @@ let packed: Packed
 let server: HornServer
 
 beforeAll(() => {
-  // `npm test` has just built; build-if-stale rebuilds only when it has not, so pack can skip prepack.
-  execFileSync(process.execPath, [join(root, 'scripts/build-if-stale.mjs')], { cwd: root, stdio: 'ignore' })
-  tmp = mkdtempSync(join(tmpdir(), 'horn-pack-'))
-  ;[packed] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], root)) as Packed[]
-  app = join(tmp, 'app')
-  mkdirSync(app)
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pack-test-app', private: true, type: 'module' }))
-  const install = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', join(tmp, packed.filename)]
-  try {
-    // idb-keyval and p-retry come from the npm cache that installing this repo filled: no network.
-    npm([...install, '--offline'], app)
-  } catch {
-    npm([...install, '--prefer-offline'], app)
-  }
+  ;({ tmp, app, packed } = packAndInstall())
 }, 120_000)
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { linkUserRoutes } from './link-user.mjs'
 import { channelSessionRoutes } from './channel-sessions.mjs'
 import { controlRoutes } from './control.mjs'
 import { demoRoutes } from './demo.mjs'
+import { stackRoutes } from './stacks.mjs'
 
 /**
  * What a route module may use.
@@ -22,4 +23,4 @@ import { demoRoutes } from './demo.mjs'
  */
 
 /** @type {((on: import('../http.mjs').On, deps: Deps) => void)[]} */
-export const ROUTE_MODULES = [appSessionRoutes, logRoutes, linkUserRoutes, channelSessionRoutes, controlRoutes, demoRoutes]
+export const ROUTE_MODULES = [appSessionRoutes, logRoutes, linkUserRoutes, channelSessionRoutes, controlRoutes, demoRoutes, stackRoutes]

@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
-import { isError, jsonStringBytes, sanitize, toText, truncate, truncateLine } from '../../../src/entry/serialize'
+import { sanitize, toText } from '../../../src/entry/serialize'
+import { jsonStringBytes, truncate, truncateLine } from '../../../src/lib/text'
+import { isError } from '../../../src/lib/is-error'
 import { DEFAULT_REDACT, keyMatcher } from '../../../src/entry/redact'
 
 const REDACT = keyMatcher(DEFAULT_REDACT)
@@ -390,5 +392,34 @@ describe('isError', () => {
     expect(isError({ message: 'x' })).toBe(false)
     expect(isError(hostile)).toBe(false)
     expect(toText(hostile, REDACT, 100)).toBe('[Unserializable: trap]')
+  })
+})
+
+describe('sanitize: secrets by shape', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJl'
+  it('redacts shapes in context values under innocent keys, in error messages, stacks and causes', () => {
+    const error = new Error('login as https://ann:pw1@db.example/ failed', { cause: new Error(`with Bearer ${jwt}`) })
+    error.stack = `Error: login as https://ann:pw1@db.example/ failed\n    at login (https://app.example/auth.js:10:5)`
+    const out = clean({ note: `Basic YW5uOnB3MQ==`, jwt_free_name: jwt, body: '{"password":"pw2","room":"blue"}', error }) as any
+    expect(out.note).toBe('Basic [redacted]')
+    expect(out.jwt_free_name).toBe('[redacted]')
+    expect(out.body).toBe('{"password":"[redacted]","room":"blue"}')
+    expect(out.error.message).toBe('login as https://[redacted]@db.example/ failed')
+    expect(out.error.stack).toBe('Error: login as https://[redacted]@db.example/ failed\n    at login (https://app.example/auth.js:10:5)')
+    expect(out.error.cause.message).toBe('with Bearer [redacted]')
+    expect(JSON.stringify(out)).not.toMatch(/pw1|pw2|YW5u|eyJzdWIi/)
+  })
+
+  it('redacts [name, value] pairs by name (fetch header lists), keeping other pairs and arrays', () => {
+    expect(clean({ headers: [['Authorization', 'opaque-1'], ['x-api-key', 'opaque-2'], ['Accept', 'text/plain']] })).toEqual({
+      headers: [['Authorization', '[redacted]'], ['x-api-key', '[redacted]'], ['Accept', 'text/plain']],
+    })
+    expect(clean(['room', 'blue'])).toEqual(['room', 'blue'])
+    expect(clean(['token', 'a', 'b'])).toEqual(['token', 'a', 'b'])
+  })
+
+  it('keeps what support staff need', () => {
+    const kept = { release: '3f2a9c1d4b5e6f708192a3b4c5d6e7f809123456', at: '1764643200000', uuid: '550e8400-e29b-41d4-a716-446655440000', publicKey: 'MFkwEwYHKoZIzj0CAQY', note: 'token expired, refreshing' }
+    expect(clean(kept)).toEqual(kept)
   })
 })

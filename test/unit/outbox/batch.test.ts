@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BODY_OVERHEAD_BYTES, cutBatch, sealBatch } from '../../../src/outbox/batch'
-import { jsonStringBytes } from '../../../src/entry/serialize'
+import { jsonStringBytes } from '../../../src/lib/text'
 
 const utf8 = (s: string) => new TextEncoder().encode(s).length
 

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createOutbox, type OutboxLimits } from '../../../src/outbox/outbox'
 import { loadInstances, loadOutboxParts, batchKey, recordKey, type InstanceRecord, type StoredParts } from '../../../src/storage/schema'
 import { createMemoryStore, type Store } from '../../../src/storage/store'
-import { jsonStringBytes } from '../../../src/entry/serialize'
+import { jsonStringBytes } from '../../../src/lib/text'
 import { T0 } from '../../support/helpers'
 
 const utf8 = (s: string) => new TextEncoder().encode(s).length
