@@ -55,6 +55,21 @@ describe('watchPage', () => {
     expect(onExit).not.toHaveBeenCalled()
   })
 
+  it('calls onPark before onExit on a pagehide into the back/forward cache, and onUnpark before onResume on the way back', () => {
+    const calls: string[] = []
+    stop = watchPage({
+      onExit: () => calls.push('exit'),
+      onResume: () => calls.push('resume'),
+      onPark: () => calls.push('park'),
+      onUnpark: () => calls.push('unpark'),
+    })
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }))
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }))
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
+    expect(calls).toEqual(['exit', 'park', 'exit', 'resume', 'unpark', 'resume'])
+  })
+
   it('stop() detaches every listener', () => {
     const { onExit, onResume } = watch()
     stop()
