@@ -63,10 +63,12 @@ describe('watchPage', () => {
       onPark: () => calls.push('park'),
       onUnpark: () => calls.push('unpark'),
     })
-    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }))
-    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))
-    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }))
-    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
+    // happy-dom's PageTransitionEvent drops `persisted`: an Event carrying it, as the browser's does.
+    const transition = (type: string, persisted: boolean) => window.dispatchEvent(Object.assign(new Event(type), { persisted }))
+    transition('pagehide', false)
+    transition('pagehide', true)
+    transition('pageshow', false)
+    transition('pageshow', true)
     expect(calls).toEqual(['exit', 'park', 'exit', 'resume', 'unpark', 'resume'])
   })
 
