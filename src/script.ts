@@ -33,6 +33,8 @@ function start(): void {
     level: data.level as Level | undefined,
     captureErrors: flag(data.captureErrors, true),
     captureConsole: flag(data.captureConsole, false),
+    captureNetwork: flag(data.captureNetwork, true),
+    captureReports: flag(data.captureReports, true),
     logPageInfo: flag(data.logPageInfo, true),
     release: data.release,
     environment: data.environment,

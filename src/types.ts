@@ -146,7 +146,53 @@ export interface LoggerConfig {
    * @default true
    */
   logPageInfo?: boolean
+  /**
+   * At most this many identical entries a minute: same level and message (for
+   * an error, same name, message and top stack frame; the context does not
+   * count). Those beyond are counted, not logged, and one entry at the same
+   * level says `horn-logger suppressed N repeats of: <message>` when the
+   * minute ends, or earlier at `flush()`, `close()` and page exit. Other
+   * entries are logged as usual meanwhile. Suppressed entries are not in
+   * `stats()`. `0` turns the limit off.
+   * @default 10
+   */
+  repeatLimit?: number
+  /**
+   * Uncaught errors and unhandled rejections not logged: a string matches when
+   * it is part of the tested text, a RegExp when it matches it. The tested
+   * text is `Name: message` (or the event's message), then the stack and the
+   * script's URL, one per line. The list replaces the default one; to add to
+   * it: `ignoreErrors: [...DEFAULT_IGNORE_ERRORS, 'Timeout']`.
+   * @default DEFAULT_IGNORE_ERRORS: "Script error." without details (a
+   * cross-origin script's), `ResizeObserver loop` notices, and errors that
+   * name a browser extension's script (`chrome-extension://`,
+   * `moz-extension://`, `safari-web-extension://`) and no page URL.
+   */
+  ignoreErrors?: ReadonlyArray<string | RegExp>
+  /**
+   * The page's failed requests become `WARN` entries, one line each: `fetch`
+   * or `xhr`, method, URL (redacted like any), then the status or
+   * `failed: <error>` (network error, timeout, abort), and the duration, e.g.
+   * `fetch GET https://app.example/api/rooms 503 (120 ms)`. Failed means no
+   * answer, or a status within one of `statuses` (inclusive `[from, to]`
+   * pairs). Never bodies or headers, never the agent's own requests.
+   * `false` turns it off.
+   * @example
+   * captureNetwork: { statuses: [[400, 499], [500, 599]] }
+   * @default true: { statuses: [[500, 599]] }
+   */
+  captureNetwork?: boolean | { statuses?: StatusRanges }
+  /**
+   * The browser's reports become `WARN` entries, each distinct one once per
+   * page: Content-Security-Policy violations, and deprecation and
+   * intervention reports where `ReportingObserver` exists.
+   * @default true
+   */
+  captureReports?: boolean
 }
+
+/** Inclusive HTTP status ranges, e.g. `[[500, 599]]`. */
+export type StatusRanges = ReadonlyArray<readonly [number, number]>
 
 /** Counters since the logger was created. */
 export interface Stats {

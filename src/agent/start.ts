@@ -17,6 +17,8 @@ import { pageInfo } from '../page/info'
 import { sliceEnd } from '../lib/slice'
 import { holdLiveness } from './park'
 import { safe, warnOnce } from '../lib/console'
+import { captureNetwork } from '../page/network'
+import { captureReports } from '../page/reports'
 
 /** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
 const PERSIST_DELAY_MS = 100
@@ -116,6 +118,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
         settled()
       },
       notice,
+      firstLine: safe(() => (config.logPageInfo ? entries.line('info', 'page info', pageInfo(config.release, config.environment)) : undefined)),
     },
     writeGate: lock.acquired,
   })
@@ -144,12 +147,19 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(sender.exit), onResume: safe(() => void sender.kick()), onPark: safe(lock.park), onUnpark: safe(lock.unpark) }),
+    watchPage({
+      onExit: safe(() => (entries.reportRepeats(), sender.exit())),
+      onResume: safe(() => void sender.kick()),
+      onPark: safe(lock.park),
+      onUnpark: safe(lock.unpark),
+    }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
-  if (config.captureErrors) stops.push(captureErrors(entries.log))
+  if (config.captureErrors) stops.push(captureErrors(entries.log, config.ignoreErrors))
   if (config.captureConsole) stops.push(captureConsole(entries.log))
+  if (config.captureNetwork) stops.push(captureNetwork(entries.log, config.captureNetwork))
+  if (config.captureReports) stops.push(captureReports(entries.log))
 
   void sender.kick()
   void lock.acquired.then(() =>
@@ -159,6 +169,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   )
 
   const flush = async (options?: FlushOptions): Promise<boolean> => {
+    entries.reportRepeats()
     const target = entries.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS

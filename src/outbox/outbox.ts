@@ -39,6 +39,8 @@ export interface OutboxEvents {
   acknowledged?(count: number): void
   /** The line that stands where `count` dropped entries were. */
   notice(time: number, count: number): string
+  /** The first line of a new app session (its page-info line), when the server forgot the old one; none when undefined. */
+  firstLine?(): string | undefined
 }
 
 export interface OutboxOptions {
@@ -398,6 +400,13 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     appSessionGone() {
       record.appSessionId = undefined
       for (const batch of sealed) batch.attempted = false
+      // Like every app session, the new one starts with its own first line: a batch of its own, no entry counted.
+      const line = events.firstLine?.()
+      if (line) {
+        const batch = sealBatch(0, Date.now(), [line], 0, jsonStringBytes(line))
+        sealed.unshift(batch)
+        storedBytes += batch.body.length
+      }
       return reindex(0, 0)
     },
 

@@ -5,7 +5,7 @@
  * each run it in their engine. A step an engine cannot take the same way is
  * named in the test's title, never skipped.
  */
-import type { Socket } from 'node:net'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { DEMO_CSP } from '../../demo/server.mjs'
@@ -43,6 +43,17 @@ const appSessionId = (page: EnginePage) => page.evaluate(() => (window as any).h
  * for pages whose test counts entries, lines or stats exactly. The register test proves the line itself.
  */
 const NO_PAGE_INFO = { 'log-page-info': 'false' }
+
+/** A port nothing listens on (and no browser bans): connections to it are refused. */
+function closedPort(): Promise<number> {
+  const probe = createServer()
+  return new Promise((resolve) =>
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    }),
+  )
+}
 
 /** A fixed pseudo-random sequence, so a failing run can be replayed. */
 function seeded(seed: number) {
@@ -452,6 +463,84 @@ export function provePromises(engine: Engine): void {
         await page.close()
       } finally {
         await server.close()
+      }
+    })
+
+    it('signal, not noise: 10,000 throws of one error give 10 lines and a count; default noise ignored; failed fetch and XHR calls of the page logged, redacted, never the agent’s own; 3 identical CSP violations give one line', async () => {
+      // Scripts and requests may go to the other origins used here; images may not.
+      const server = await startServer({ contentSecurityPolicy: "default-src 'self' http://127.0.0.1:*; img-src 'self'" })
+      const refused = `http://127.0.0.1:${await closedPort()}/refused`
+      // Another origin (another port): an image there is blocked.
+      const elsewhere = await startServer()
+      const other = elsewhere.url
+      try {
+        const page = await open(browser!, server.page('noise.html', agentPage({ 'client-id': 'noise', 'api-url': server.url, ...NO_PAGE_INFO })))
+        const id = await page.evaluate(() => (window as any).hornLogger.ready as Promise<string>)
+        const seen = await page.evaluate(async (other: string) => {
+          const log = (window as any).hornLogger
+          const seen: string[] = []
+          addEventListener('error', (e) => seen.push(e.message))
+          const boom = () => new TypeError('x is undefined')
+          for (let i = 0; i < 10_000; i++) {
+            reportError(boom())
+            if (i % 1000 == 0) log.info('marker ' + i)
+          }
+          // Noise: a cross-origin script's error, and an uncaught error whose every frame is an extension's.
+          // As a cross-origin script's error reaches a page (Chromium's real one: test/browser/noise.test.ts).
+          dispatchEvent(new ErrorEvent('error', { message: 'Script error.' }))
+          const error = new Error('extension trouble')
+          error.stack = 'run@moz-extension://0f3c/content.js:1:10\nchrome-extension://abcdefgh/content.js:9:2'
+          dispatchEvent(new ErrorEvent('error', { error, message: 'Error: extension trouble', filename: 'safari-web-extension://AB12/content.js' }))
+          return seen
+        }, other)
+        server.controls.logsDown(10)
+        await page.evaluate(async ({ other, refused }: { other: string; refused: string }) => {
+          // The page's own requests: two 503s from the logs endpoint (down), a 404, a refused connection.
+          const body = JSON.stringify({ time: Date.now(), data: 'x\n' })
+          const headers = { 'Content-Type': 'application/json' }
+          await fetch('/app_sessions/page-call/logs?token=s3cr3t-value', { method: 'POST', body, headers })
+          const xhr = (method: string, url: string, send?: string) =>
+            new Promise((resolve) => {
+              const request = new XMLHttpRequest()
+              request.open(method, url)
+              if (send) request.setRequestHeader('Content-Type', 'application/json')
+              request.onloadend = resolve
+              request.send(send)
+            })
+          await xhr('POST', '/app_sessions/page-call/logs?token=s3cr3t-value', body)
+          await fetch('/no-such-page')
+          await fetch(refused).catch(() => {})
+          // Three identical CSP violations.
+          await new Promise<void>((resolve) => {
+            let n = 0
+            document.addEventListener('securitypolicyviolation', () => ++n == 3 && resolve())
+            for (let i = 0; i < 3; i++) document.body.appendChild(document.createElement('img')).src = other + '/pixel.png'
+          })
+        }, { other, refused })
+        // Every noise case reached the page (so the agent saw it too).
+        expect(seen.filter((m) => /x is undefined/.test(m))).toHaveLength(10_000)
+        expect(seen.some((m) => m.startsWith('Script error'))).toBe(true)
+        expect(seen).toContain('Error: extension trouble')
+        await waitFor('the agent’s own logs request answered 503', () => server.state.requests.some((r) => r.path == `/app_sessions/${id}/logs` && r.status == 503), 10_000)
+        server.controls.logsUp()
+        const flushed = await page.evaluate(() => (window as any).hornLogger.flush({ timeout: 20_000 }))
+        expect(flushed).toBe(true)
+        const all = lines(server.state.logs(id))
+        const text = all.join('\n')
+        expect(all.filter((l) => / ERROR TypeError: x is undefined /.test(l))).toHaveLength(10)
+        expect(text).toMatch(/ ERROR horn-logger suppressed 9990 repeats of: TypeError: x is undefined/)
+        expect(all.filter((l) => / INFO marker \d+$/.test(l)).map((l) => Number(l.split(' ').pop()))).toEqual(range(10).map((i) => i * 1000))
+        expect(text).not.toMatch(/Script error|extension trouble|s3cr3t|no-such-page/)
+        expect(text).not.toContain(`/app_sessions/${id}/logs`)
+        const warns = all.filter((l) => / WARN /.test(l))
+        expect(warns.filter((l) => / WARN (fetch|xhr) POST \/app_sessions\/page-call\/logs\?token=\[redacted\] 503 \(\d+ ms\)$/.test(l))).toHaveLength(2)
+        expect(warns.filter((l) => / WARN fetch GET http:\/\/127\.0\.0\.1:\d+\/refused failed: TypeError/.test(l))).toHaveLength(1)
+        expect(warns.filter((l) => / WARN CSP img-src blocked http:\/\/127\.0\.0\.1:\d+\/pixel\.png/.test(l))).toHaveLength(1)
+        expect(all).toHaveLength(10 + 1 + 10 + 4)
+        await page.close()
+      } finally {
+        await server.close()
+        await elsewhere.close()
       }
     })
 

@@ -21,11 +21,15 @@ function setup(limits: Partial<OutboxLimits> = {}, store: Store = createMemorySt
       counts.notices.push([time, count])
       return `${new Date(time).toISOString()} WARN dropped ${count} entries here\n`
     },
+    firstLine: () => firstLine?.(),
   }
   const rec = record ?? { id: 'a', clientId: 'ui', started: T0, url: 'https://app.example/', nextIndex: 0, head: 0 }
   const outbox = createOutbox({ record: rec, store, limits: { ...LIMITS, ...limits }, events, restored })
   return { outbox, store, counts, record: rec }
 }
+
+/** The outbox's `firstLine` event, when a test sets one. */
+let firstLine: (() => string) | undefined
 
 const parse = (body: string) => JSON.parse(body) as { time: number; data: string; index: number }
 const linesOf = (body: string) => parse(body).data.split(/(?<=\n)/)
@@ -324,6 +328,28 @@ describe('outbox', () => {
       expect(outbox.record.appSessionId).toBeUndefined()
       outbox.push(T0 + 9, line(9))
       expect(outbox.seal()!.batch.index).toBe(3)
+    })
+  })
+
+  describe('appSessionGone with a first line', () => {
+    it('the new app session starts with it: index 0, a batch of its own that counts no entry, stored', async () => {
+      const { outbox, store, counts } = setup({ maxBatchEntries: 2 })
+      await outbox.setAppSession('as-1')
+      for (let i = 0; i < 4; i++) outbox.push(T0 + i, line(i))
+      const batches = [outbox.seal()!.batch, outbox.seal()!.batch]
+      batches.forEach(outbox.markSent)
+      const data = outbox.sealed.map((b) => parse(b.body).data)
+      firstLine = () => 'INFO page info {"userAgent":"x"}\n'
+      await outbox.appSessionGone()
+      firstLine = undefined
+      expect(outbox.sealed.map((b) => parse(b.body).index)).toEqual([0, 1, 2])
+      expect(outbox.sealed.map((b) => parse(b.body).data)).toEqual(['INFO page info {"userAgent":"x"}\n', ...data])
+      expect(outbox.sealed.map((b) => b.count)).toEqual([0, 2, 2])
+      expect(outbox.sealed.every((b) => b.bytes === utf8(b.body))).toBe(true)
+      const stored = await store.read<{ i: number; b: string }>('b:a:')
+      expect(stored.map(([, v]) => v.b)).toEqual(outbox.sealed.map((b) => b.body))
+      await outbox.acknowledge(outbox.sealed[0])
+      expect(counts.acknowledged).toBe(0)
     })
   })
 
