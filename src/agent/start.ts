@@ -15,7 +15,7 @@ import { captureConsole, captureErrors } from '../page/capture'
 import { createEntries, type Context } from '../entry/build'
 import { pageInfo } from '../page/info'
 import { sliceEnd } from '../lib/slice'
-import { holdLock, lockName } from '../lib/locks'
+import { holdLiveness, type Liveness } from './park'
 import { safe, warnOnce } from '../lib/console'
 import { HornLoggerError } from '../errors'
 import { createConsent } from './consent'
@@ -112,9 +112,16 @@ function startAgent(userConfig: LoggerConfig): Agent {
   // idb-keyval opens the database on first use: after the grant.
   const store = createStoreFor(config.storage)
   const id = newId()
-  // Held for this instance's life from the grant on: while it is, no other tab adopts its entries.
-  let lock: ReturnType<typeof holdLock> | undefined
-  const live = consent.granted.then(() => (lock = holdLock(lockName(id))).acquired)
+  // Held for this instance's life from the grant on (given up while parked in the back/forward cache):
+  // while it is, no other tab adopts its entries.
+  let lock: Liveness | undefined
+  const live = consent.granted.then(
+    () =>
+      (lock = holdLiveness(id, store, () => {
+        warnOnce('adopted by another tab; logging is off')
+        end()
+      })).acquired,
+  )
   const waiters: Array<{ target: number; done: () => void }> = []
   const settled = () => {
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -171,7 +178,12 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())), onResume: safe(() => void sender.kick()) }),
+    watchPage({
+      onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())),
+      onResume: safe(() => void sender.kick()),
+      onPark: safe(() => lock?.park()),
+      onUnpark: safe(() => lock?.unpark()),
+    }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
@@ -225,7 +237,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
     end()
     // What is left stays stored; with the lock gone, the next load delivers it.
-    lock?.release()
+    lock?.stop()
   }
   /** Consent denied (or revoked): what was kept goes, in memory and in storage; the lock goes once the deletion is written. */
   function deny() {
@@ -233,7 +245,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     // Discarded entries count as dropped: nothing is pending any more, and flushes waiting settle.
     counts.dropped = entries.logged - counts.acknowledged
     settled()
-    void outbox.clear().then(() => lock?.release(), () => {})
+    void outbox.clear().then(() => lock?.stop(), () => {})
   }
   const none = Promise.resolve()
 
