@@ -26,7 +26,7 @@ export function keyMatcher(words: readonly unknown[]): RegExp {
     const text = String(word)
     const core = text.replace(/[\W_]/g, '').split('').join('[\\W_]?')
     // `_sid_`: a `_` at an end asks for a word boundary there (start: `\b`, `_` or a digit before; end: no letter after).
-    return core && (text[0] == '_' ? '(?:\\b|[_\\d])' : '') + core + (text.length > 1 && text.endsWith('_') ? '(?![a-z])' : '')
+    return core && (text[0] == '_' ? '(?:\\b|[_\\d])' : '') + core + (text.endsWith('_') ? '(?![a-z])' : '')
   }).filter(Boolean)
   // No word: a pattern that never matches (an empty one would match every key).
   return new RegExp(parts.join('|') || '(?!)', 'i')
