@@ -42,19 +42,28 @@ window.bench = {
 }
 
 /**
- * @param {{ sinkUrl: string, hornScript: string }} o
- * @returns {Record<string, string>} path → HTML
+ * horn-logger from a script tag (0.1.0 has no page-info line and ignores the option).
+ * @param {string} script
+ * @param {string} sinkUrl
  */
-export function contenderPages({ sinkUrl, hornScript }) {
-  return {
-    '/horn.html': page(
-      'logger.info',
-      `</script><script src="${hornScript}"></script><script>
+const hornPage = (script, sinkUrl) =>
+  page(
+    'logger.info',
+    `</script><script src="${script}"></script><script>
 const logger = HornLogger.createLogger({ clientId: 'bench', apiUrl: ${JSON.stringify(sinkUrl)}, captureErrors: false, logPageInfo: false })`,
-      `ready: logger.ready,
+    `ready: logger.ready,
   flush: (timeout) => logger.flush({ timeout }),
   stats: () => logger.stats(),`,
-    ),
+  )
+
+/**
+ * @param {{ sinkUrl: string, hornScript: string, baselineScript?: string }} o
+ * @returns {Record<string, string>} path → HTML
+ */
+export function contenderPages({ sinkUrl, hornScript, baselineScript = '/horn-logger-0.1.0.min.js' }) {
+  return {
+    '/horn.html': hornPage(hornScript, sinkUrl),
+    '/horn-0.1.0.html': hornPage(baselineScript, sinkUrl),
     '/datadog.html': page(
       'DD_LOGS.logger.info',
       `</script><script src="/datadog-logs.js"></script><script>

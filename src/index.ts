@@ -9,4 +9,5 @@
 export { createLogger } from './agent/start'
 export { HornError, HornLoggerError } from './errors'
 export { DEFAULT_REDACT } from './entry/redact'
-export type { BeforeSend, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats } from './types'
+export { DEFAULT_IGNORE_ERRORS } from './agent/config'
+export type { BeforeSend, Consent, Entry, FlushOptions, Formatter, Headers, Level, LinkUserOptions, LogEntry, Logger, LoggerConfig, Stats, StatusRanges } from './types'

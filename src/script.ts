@@ -33,9 +33,14 @@ function start(): void {
     level: data.level as Level | undefined,
     captureErrors: flag(data.captureErrors, true),
     captureConsole: flag(data.captureConsole, false),
+    captureNetwork: flag(data.captureNetwork, true),
+    captureReports: flag(data.captureReports, true),
     logPageInfo: flag(data.logPageInfo, true),
     release: data.release,
     environment: data.environment,
+    consent: data.consent as LoggerConfig['consent'],
+    // "" stays "": resolveConfig warns about it like any other non-number.
+    sampleRate: (data.sampleRate && +data.sampleRate) as number | undefined,
   }
   if (data.context)
     try {

@@ -146,7 +146,73 @@ export interface LoggerConfig {
    * @default true
    */
   logPageInfo?: boolean
+  /**
+   * At most this many identical entries a minute: same level and message (for
+   * an error, same name, message and top stack frame; the context does not
+   * count). Those beyond are counted, not logged, and one entry at the same
+   * level says `horn-logger suppressed N repeats of: <message>` when the
+   * minute ends, or earlier at `flush()`, `close()` and page exit. Other
+   * entries are logged as usual meanwhile. Suppressed entries are not in
+   * `stats()`. `0` turns the limit off.
+   * @default 10
+   */
+  repeatLimit?: number
+  /**
+   * Uncaught errors and unhandled rejections not logged: a string matches when
+   * it is part of the tested text, a RegExp when it matches it. The tested
+   * text is `Name: message` (or the event's message), then the stack and the
+   * script's URL, one per line. The list replaces the default one; to add to
+   * it: `ignoreErrors: [...DEFAULT_IGNORE_ERRORS, 'Timeout']`.
+   * @default DEFAULT_IGNORE_ERRORS: "Script error." without details (a
+   * cross-origin script's), `ResizeObserver loop` notices, and errors that
+   * name a browser extension's script (`chrome-extension://`,
+   * `moz-extension://`, `safari-web-extension://`) and no page URL.
+   */
+  ignoreErrors?: ReadonlyArray<string | RegExp>
+  /**
+   * The page's failed requests become `WARN` entries, one line each: `fetch`
+   * or `xhr`, method, URL (redacted like any), then the status or
+   * `failed: <error>` (network error, timeout, abort), and the duration, e.g.
+   * `fetch GET https://app.example/api/rooms 503 (120 ms)`. Failed means no
+   * answer, or a status within one of `statuses` (inclusive `[from, to]`
+   * pairs). Never bodies or headers, never the agent's own requests.
+   * `false` turns it off.
+   * @example
+   * captureNetwork: { statuses: [[400, 499], [500, 599]] }
+   * @default true: { statuses: [[500, 599]] }
+   */
+  captureNetwork?: boolean | { statuses?: StatusRanges }
+  /**
+   * The browser's reports become `WARN` entries, each distinct one once per
+   * page: Content-Security-Policy violations, and deprecation and
+   * intervention reports where `ReportingObserver` exists.
+   * @default true
+   */
+  captureReports?: boolean
+  /**
+   * Whether the user agreed to logging. `'pending'`: entries are kept in memory
+   * only (bounded by `maxStoredBytes`); nothing is stored, sent or registered
+   * until `setConsent('granted')`, which sends them as if consent had been there
+   * from the start (original times, same order, exactly once). `'denied'`: nothing
+   * is kept, stored or sent by this page, for the rest of its life.
+   * @default 'granted'
+   */
+  consent?: Consent
+  /**
+   * Share of tabs that log at all, in percent (0–100), drawn once per tab and kept
+   * in `sessionStorage`, so a reload keeps the tab's decision. A tab outside the
+   * sample registers, stores and sends nothing: its logger is a no-op with
+   * `sampled` false.
+   * @default 100
+   */
+  sampleRate?: number
 }
+
+/** Consent to logging: see {@link LoggerConfig.consent}. */
+export type Consent = 'granted' | 'pending' | 'denied'
+
+/** Inclusive HTTP status ranges, e.g. `[[500, 599]]`. */
+export type StatusRanges = ReadonlyArray<readonly [number, number]>
 
 /** Counters since the logger was created. */
 export interface Stats {
@@ -190,7 +256,10 @@ export interface Logger {
    * The app session id, once registered. Rejects with a `HornLoggerError`
    * (its `status` set) when the server refuses the registration for good (a
    * 4xx other than 408 and 429); every other failure is retried, so it stays
-   * pending meanwhile. Leaving it unobserved raises no unhandled rejection.
+   * pending meanwhile (and while consent is pending). It rejects with a
+   * `HornLoggerError` whose `code` is `'unsampled'` in a tab outside the
+   * sample, and `'denied'` when consent is denied before registration.
+   * Leaving it unobserved raises no unhandled rejection.
    */
   readonly ready: Promise<string>
   readonly appSessionId: string | undefined
@@ -223,4 +292,13 @@ export interface Logger {
   setLevel(level: Level): void
   /** The lowest level kept. */
   readonly level: Level
+  /**
+   * Changes consent for this page (see {@link LoggerConfig.consent}): `'granted'`
+   * sends what was kept while pending; `'denied'` discards it, stops every request
+   * at once and deletes what this page stored but did not deliver. Denial is final
+   * for the page: a later `'granted'` is ignored (with one warning) until the next load.
+   */
+  setConsent(consent: Consent): void
+  /** `false` in a tab outside `sampleRate`: then every method does nothing. */
+  readonly sampled: boolean
 }

@@ -1,9 +1,20 @@
-import type { BeforeSend, Formatter, Headers, Level, LoggerConfig } from '../types'
+import type { BeforeSend, Consent, Formatter, Headers, Level, LoggerConfig, StatusRanges } from '../types'
 import { createFormatter } from '../entry/format'
 import { safe, warnOnce } from '../lib/console'
 import { DEFAULT_REDACT, keyMatcher } from '../entry/redact'
 import { KEEPALIVE_BUDGET_BYTES } from '../lib/keepalive'
 import { LEVELS } from '../lib/levels'
+
+/**
+ * Uncaught errors not logged by default: a cross-origin script's error without
+ * details, ResizeObserver's loop notice, and errors that name a browser
+ * extension's script and no page URL (every frame in an extension).
+ */
+export const DEFAULT_IGNORE_ERRORS: ReadonlyArray<string | RegExp> = [
+  /^Script error\.?$/,
+  'ResizeObserver loop',
+  /^(?![^]*(?:https?|file):\/\/)[^]*(?:-extension|webkit-masked-url):\/\//,
+]
 
 const ONE_KIBI_BYTE = 1024
 const ONE_MEBI_BYTE = 1024 * ONE_KIBI_BYTE
@@ -42,9 +53,18 @@ export interface ResolvedConfig {
   /** As given: the entry builder makes it safe once (see `setContext`). */
   context?: unknown
   logPageInfo: boolean
+  /** 0: no limit. */
+  repeatLimit: number
+  ignoreErrors: ReadonlyArray<string | RegExp>
+  /** The status ranges logged, or false: not captured. */
+  captureNetwork: StatusRanges | false
+  captureReports: boolean
+  consent: Consent
+  /** Percent of tabs that log, in [0, 100]. */
+  sampleRate: number
 }
 
-type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout'
+type NumberOption = 'flushInterval' | 'maxBatchBytes' | 'maxBatchEntries' | 'maxEntryBytes' | 'maxStoredBytes' | 'requestTimeout' | 'repeatLimit' | 'sampleRate'
 
 /** Defaults, clamps and validates a user config; never throws. */
 export function resolveConfig(config: LoggerConfig): ResolvedConfig {
@@ -60,6 +80,12 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
   const level = LEVELS.indexOf(c.level as Level)
   if (level < 0 && c.level !== undefined) warnOnce('config.level must be debug, info, warn or error')
   const headers = c.headers
+  /** A list option: as given when an array, else the default (warned when given). */
+  const list = <T>(value: unknown, name: string, fallback: T): T => {
+    if (value !== undefined && !Array.isArray(value)) warnOnce(`config.${name} must be an array`)
+    return Array.isArray(value) ? (value as T) : fallback
+  }
+  const network = c.captureNetwork
   const maxBatchBytes = bounded('maxBatchBytes', 32 * ONE_KIBI_BYTE, ONE_KIBI_BYTE, KEEPALIVE_BUDGET_BYTES)
   return {
     // beforeSend (not checked here: the entry builder says so once, when it fails to call it), release, environment, context: as given.
@@ -84,5 +110,13 @@ export function resolveConfig(config: LoggerConfig): ResolvedConfig {
     redact: keyMatcher(Array.isArray(c.redact) ? c.redact : DEFAULT_REDACT),
     storage: c.storage === 'memory' ? 'memory' : 'indexeddb',
     logPageInfo: c.logPageInfo !== false,
+    repeatLimit: bounded('repeatLimit', 10, 0, 1e9),
+    ignoreErrors: list(c.ignoreErrors, 'ignoreErrors', DEFAULT_IGNORE_ERRORS),
+    // A pair that is not two numbers matches no status.
+    captureNetwork: network !== false && list((network as { statuses?: StatusRanges })?.statuses, 'captureNetwork.statuses', [[500, 599]]),
+    captureReports: c.captureReports !== false,
+    // Checked where it is owned (consent.ts): a value that is none of the three warns once and fails closed, as pending.
+    consent: c.consent || 'granted',
+    sampleRate: bounded('sampleRate', 100, 0, 100),
   }
 }

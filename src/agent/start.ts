@@ -17,6 +17,11 @@ import { pageInfo } from '../page/info'
 import { sliceEnd } from '../lib/slice'
 import { holdLock, lockName } from '../lib/locks'
 import { safe, warnOnce } from '../lib/console'
+import { HornLoggerError } from '../errors'
+import { createConsent } from './consent'
+import { inSample } from './sample'
+import { captureNetwork } from '../page/network'
+import { captureReports } from '../page/reports'
 
 /** Entries wait this long in memory before one transaction writes them: "a fraction of a second". */
 const PERSIST_DELAY_MS = 100
@@ -56,39 +61,60 @@ export function createAgent(userConfig: LoggerConfig): Agent {
     return startAgent(userConfig)
   } catch (error) {
     warnOnce('could not start (' + String(error) + '); logging is off')
-    const nothing = () => {}
-    const none = Promise.resolve()
-    const logger: Logger = {
-      ...levelMethods(() => nothing),
-      linkUser: () => none,
-      flush: () => Promise.resolve(false),
-      ready: new Promise<string>(() => {}),
-      appSessionId: undefined,
-      stats: noStats,
-      close: () => none,
-      setContext: nothing,
-      setContextProperty: nothing,
-      removeContextProperty: nothing,
-      getContext: () => ({}),
-      child: () => logger,
-      setLevel: nothing,
-      level: 'debug',
-    }
-    return { logger, logAt: nothing }
+    return idleAgent(new Promise<string>(() => {}))
   }
+}
+
+/**
+ * A logger that does nothing, safely: a tab outside the sample, a page denied
+ * from the start, or an agent that could not start. `ready` says why (never
+ * settles for the last).
+ */
+function idleAgent(ready: Promise<string>, sampled = true): Agent {
+  const nothing = () => {}
+  const none = Promise.resolve()
+  // Handled here: nobody listening is no unhandled rejection.
+  ready.catch(nothing)
+  const logger: Logger = {
+    ...levelMethods(() => nothing),
+    linkUser: () => none,
+    flush: () => Promise.resolve(false),
+    ready,
+    appSessionId: undefined,
+    stats: noStats,
+    close: () => none,
+    setContext: nothing,
+    setContextProperty: nothing,
+    removeContextProperty: nothing,
+    getContext: () => ({}),
+    child: () => logger,
+    setLevel: nothing,
+    level: 'debug',
+    setConsent: nothing,
+    sampled,
+  }
+  return { logger, logAt: nothing }
 }
 
 function startAgent(userConfig: LoggerConfig): Agent {
   const config = resolveConfig(userConfig)
+  // Decided before anything else: outside the sample, or denied, not one request, not one stored byte.
+  if (!inSample(config.clientId, config.sampleRate)) return idleAgent(Promise.reject(new HornLoggerError('unsampled', undefined, 'unsampled')), false)
+  const denied = new HornLoggerError('denied', undefined, 'denied')
+  if (config.consent == 'denied') return idleAgent(Promise.reject(denied))
   const abort = new AbortController()
   const signal = abort.signal
   const counts = noStats()
+  // Pending: lines wait in memory (the outbox), and nothing else starts: no lock, no storage, no request, no recovery.
+  const consent = createConsent(config.consent, denied, () => deny())
   const retry = createRetry({ signal, onRetry: () => counts.retries++ })
-  const client = createClient({ retry, config, signal })
+  const client = createClient({ retry, config, signal, gate: consent.granted })
+  // idb-keyval opens the database on first use: after the grant.
   const store = createStoreFor(config.storage)
   const id = newId()
-  // Held for this instance's life: while it is, no other tab adopts its entries.
-  const lock = holdLock(lockName(id))
+  // Held for this instance's life from the grant on: while it is, no other tab adopts its entries.
+  let lock: ReturnType<typeof holdLock> | undefined
+  const live = consent.granted.then(() => (lock = holdLock(lockName(id))).acquired)
   const waiters: Array<{ target: number; done: () => void }> = []
   const settled = () => {
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -113,8 +139,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
         settled()
       },
       notice,
+      firstLine: safe(() => (config.logPageInfo ? entries.line('info', 'page info', pageInfo(config.release, config.environment)) : undefined)),
     },
-    writeGate: lock.acquired,
+    writeGate: live,
   })
   const sender = createSender({ outbox, client, config, signal })
   // Registration starts now. A refusal rejects `ready`; handled here, so nobody listening is no unhandled rejection.
@@ -122,7 +149,10 @@ function startAgent(userConfig: LoggerConfig): Agent {
   ready.catch(() => {})
 
   let persistTimer: ReturnType<typeof setTimeout> | undefined
+  const granted = () => consent.decision == 'granted'
   const tick = () => {
+    // Until the grant nothing is written; the timer stays marked as set, so log calls do not arm another.
+    if (!granted()) return
     clearTimeout(persistTimer)
     persistTimer = undefined
     void outbox.persist(sliceEnd())
@@ -141,21 +171,26 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(sender.exit), onResume: safe(() => void sender.kick()) }),
+    watchPage({ onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())), onResume: safe(() => void sender.kick()) }),
     sender.stop,
     () => clearTimeout(persistTimer),
   ]
-  if (config.captureErrors) stops.push(captureErrors(entries.log))
+  if (config.captureErrors) stops.push(captureErrors(entries.log, config.ignoreErrors))
   if (config.captureConsole) stops.push(captureConsole(entries.log))
+  if (config.captureNetwork) stops.push(captureNetwork(entries.log, config.captureNetwork))
+  if (config.captureReports) stops.push(captureReports(entries.log))
 
   void sender.kick()
-  void lock.acquired.then(() =>
+  // Granted from the start, or later: what waited in memory goes the usual way (stored, registered, sent).
+  if (!granted()) void consent.granted.then(tick, () => {})
+  void live.then(() =>
     recoverOrphans({ store, config, client, signal, ownId: id, notice }).catch((error) => {
       if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
     }),
   )
 
   const flush = async (options?: FlushOptions): Promise<boolean> => {
+    entries.reportRepeats()
     const target = entries.logged
     if (counts.acknowledged + counts.dropped >= target) return true
     const timeout = options?.timeout ?? DEFAULT_FLUSH_TIMEOUT_MS
@@ -178,15 +213,27 @@ function startAgent(userConfig: LoggerConfig): Agent {
   }
 
   let closed = false
-  const close = async () => {
-    if (closed) return
-    await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
+  /** Stops everything at once: no new entry, listener, timer or request (in flight ones are aborted). */
+  const end = (reason?: unknown) => {
     closed = true
     entries.stop()
     stops.forEach((stop) => safe(stop)())
-    abort.abort()
+    abort.abort(reason)
+  }
+  const close = async () => {
+    if (closed) return
+    await flush({ timeout: CLOSE_FLUSH_TIMEOUT_MS }).catch(() => false)
+    end()
     // What is left stays stored; with the lock gone, the next load delivers it.
-    lock.release()
+    lock?.release()
+  }
+  /** Consent denied (or revoked): what was kept goes, in memory and in storage; the lock goes once the deletion is written. */
+  function deny() {
+    end(denied)
+    // Discarded entries count as dropped: nothing is pending any more, and flushes waiting settle.
+    counts.dropped = entries.logged - counts.acknowledged
+    settled()
+    void outbox.clear().then(() => lock?.release(), () => {})
   }
   const none = Promise.resolve()
 
@@ -218,6 +265,8 @@ function startAgent(userConfig: LoggerConfig): Agent {
     get level() {
       return LEVELS[entries.level]
     },
+    setConsent: safe(consent.set),
+    sampled: true,
   })
   const logger = view()
   return { logger, logAt: (level, time, message, context) => entries.log(level, message, context, undefined, time) }

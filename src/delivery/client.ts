@@ -11,8 +11,13 @@ import { HornLoggerError } from '../errors'
 export interface ClientOptions {
   retry: RetryPolicy
   config: Pick<ResolvedConfig, 'apiUrl' | 'headers' | 'credentials' | 'requestTimeout'>
-  /** Aborts every request and backoff of this client (the logger's `close()`). */
+  /** Aborts every request and backoff of this client (the logger's `close()`, a denial of consent). */
   signal: AbortSignal
+  /**
+   * No request starts before it resolves (consent), nor after `signal` aborts.
+   * @default Promise.resolve()
+   */
+  gate?: Promise<unknown>
 }
 
 /** Requests to the Horn API, bound to one config, retry policy and signal. */
@@ -31,7 +36,7 @@ export interface Client {
 }
 
 /** The agent's one client: every request of the agent goes through it (and `post`). */
-export function createClient({ retry, config, signal }: ClientOptions): Client {
+export function createClient({ retry, config, signal, gate }: ClientOptions): Client {
   /**
    * One attempt: the answer, or a `RetryableError` when there was none
    * (network error, timeout) or its status is worth another try. An abort by
@@ -39,6 +44,9 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
    */
   async function attempt(path: string, body?: string, headers?: Headers): Promise<Answer> {
     let answer: Answer
+    await gate
+    // Aborted while waiting: `post` would not see an abort that came before it.
+    if (signal.aborted) throw signal.reason
     try {
       answer = await post(config.apiUrl + path, body, {
         headers: { ...config.headers(), ...headers },
@@ -59,6 +67,7 @@ export function createClient({ retry, config, signal }: ClientOptions): Client {
 
   return {
     request,
+    // Only the sender's exit sends one, and never before consent; a denial detaches the exit handler.
     keepalive: (path, body) =>
       post(config.apiUrl + path, body, { headers: config.headers(), credentials: config.credentials, timeout: config.requestTimeout, keepalive: true }),
 

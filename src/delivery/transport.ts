@@ -1,4 +1,5 @@
 import type { Headers } from '../types'
+import { ownRequests } from '../lib/own'
 
 /** What one answer means for the request that got it. */
 export type Verdict = 'ok' | 'retry' | 'permanent'
@@ -67,7 +68,7 @@ export async function post(url: string, body: string | undefined, options: Reque
   const stop = () => abort.abort(signal!.reason)
   signal?.addEventListener('abort', stop)
   try {
-    const response = await fetch(url, {
+    const init: RequestInit = {
       method: 'POST',
       body,
       headers: body === undefined ? options.headers : { ...options.headers, 'Content-Type': 'application/json' },
@@ -75,7 +76,10 @@ export async function post(url: string, body: string | undefined, options: Reque
       keepalive: options.keepalive,
       referrerPolicy: 'no-referrer',
       signal: abort.signal,
-    })
+    }
+    // Marked as the agent's own, so the network capture never logs it.
+    ownRequests.add(init)
+    const response = await fetch(url, init)
     const text = await response.text().catch(() => '')
     return { status: response.status, text, retryAfter: retryAfterMs(response.headers.get('Retry-After')) }
   } finally {

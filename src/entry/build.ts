@@ -10,6 +10,7 @@ import { cleanString, sanitize, toText } from './serialize'
 import { isError } from '../lib/is-error'
 import { truncateLine } from '../lib/text'
 import { warnOnce } from '../lib/console'
+import { createRepeats } from './repeats'
 
 /** Context as entries carry it: a plain object, redacted and JSON-safe. Replaced, never mutated: views and entries share it. */
 export type Context = Record<string, unknown>
@@ -27,12 +28,16 @@ export interface Entries {
   log(level: Level, message: unknown, context?: unknown, base?: Context, at?: number): void
   /** `log` without the level filter: for the page's first line. */
   add(level: Level, message: unknown, context?: unknown, base?: Context, at?: number): void
+  /** The line `add` would push (`beforeSend` may say none), neither pushed nor counted: an app session's first line, again. */
+  line(level: Level, message: unknown, context?: unknown): string | undefined
   /** Any value as a context: redacted, JSON-safe, a plain object (or `undefined` when empty). */
   clean(value: unknown): Context | undefined
   setContext(value: unknown): void
   setContextProperty(key: string, value: unknown): void
   removeContextProperty(key: string): void
   getContext(): Context
+  /** Logs what the repeat limit suppressed so far (flush, close, page exit); its window starts anew. */
+  reportRepeats(): void
   /** Builds nothing more (the logger was closed). */
   stop(): void
 }
@@ -44,7 +49,7 @@ const nonEmpty = (context: Context) => {
 
 /** The entry builder of one logger; `push` takes each line (ending in `\n`) with its time. */
 /** What the entry builder reads of the config. */
-export type EntryConfig = Pick<ResolvedConfig, 'level' | 'redact' | 'maxEntryBytes' | 'beforeSend' | 'format'>
+export type EntryConfig = Pick<ResolvedConfig, 'level' | 'redact' | 'maxEntryBytes' | 'beforeSend' | 'format' | 'repeatLimit'>
 
 export function createEntries(config: EntryConfig, push: (time: number, line: string) => void): Entries {
   const { redact, maxEntryBytes: max, beforeSend } = config
@@ -57,6 +62,9 @@ export function createEntries(config: EntryConfig, push: (time: number, line: st
   const asContext = (clean: unknown): Context | undefined =>
     clean && typeof clean == 'object' && !Array.isArray(clean) ? nonEmpty(clean as Context) : clean === undefined ? clean : { context: clean }
   const clean = (value: unknown) => asContext(sanitize(value, redact, max))
+  const repeats = config.repeatLimit
+    ? createRepeats(config.repeatLimit, (level, key, count) => add(level, `horn-logger suppressed ${count} repeats of: ${key}`))
+    : undefined
 
   /** What `beforeSend` made of the entry; the entry as it was when the hook threw or returned something else. */
   function hook(entry: LogEntry): LogEntry | false {
@@ -73,19 +81,26 @@ export function createEntries(config: EntryConfig, push: (time: number, line: st
     return entry
   }
 
-  function add(level: Level, message: unknown, context?: unknown, base?: Context, at?: number): void {
+  /** `to`: where the line goes instead of `push`, not counted. */
+  function add(level: Level, message: unknown, context?: unknown, base?: Context, at?: number, to?: typeof push): void {
     try {
       if (stopped) return
       const time = Number.isFinite(at) ? at! : Date.now()
       let extra: Context | undefined
       let text: string
+      // The repeat limit's key: the message; an error's also names its top stack frame.
+      let key: string | undefined
       // A string (most calls) goes straight to the string cleaner: no Error test, no type dispatch.
       if (typeof message == 'string') text = cleanString(message, redact, max)
       else if (isError(message)) {
         const error = sanitize(message, redact, max) as { name?: unknown; message?: unknown }
         text = typeof error == 'object' ? `${error.name}: ${error.message}` : String(error)
+        const frame = /^.*:\d+:\d+/m.exec((error as Error).stack!)
+        if (frame) key = `${text} (${frame[0].trim()})`
         extra = { error }
       } else text = toText(message, redact, max)
+      // Before the context is cleaned: a suppressed entry costs one Map lookup.
+      if (repeats && !repeats.keep(level, key || text, time)) return
       if (context !== undefined) {
         const own = clean(context)
         extra = own && extra ? { ...own, ...extra } : own || extra
@@ -98,7 +113,7 @@ export function createEntries(config: EntryConfig, push: (time: number, line: st
         text = kept.message
         merged = kept.context
       }
-      push(time, truncateLine(config.format({ time, level, message: text, context: merged, seq: logged++ }), max))
+      ;(to || push)(time, truncateLine(config.format({ time, level, message: text, context: merged, seq: to ? -1 : logged++ }), max))
     } catch (error) {
       warnOnce('internal error: ' + String(error))
     }
@@ -113,6 +128,11 @@ export function createEntries(config: EntryConfig, push: (time: number, line: st
       if (LEVELS.indexOf(level) >= self.level) add(level, message, context, base, at)
     },
     add,
+    line(level, message, context) {
+      let line: string | undefined
+      add(level, message, context, undefined, undefined, (_, built) => (line = built))
+      return line
+    },
     clean,
     setContext(value) {
       if (value && typeof value == 'object') global = clean(value)
@@ -128,7 +148,9 @@ export function createEntries(config: EntryConfig, push: (time: number, line: st
     },
     // A deep copy: nothing done to it reaches later entries. It is JSON already.
     getContext: () => JSON.parse(JSON.stringify(global || {})),
+    reportRepeats: () => repeats?.end(),
     stop() {
+      repeats?.end()
       stopped = true
     },
   }

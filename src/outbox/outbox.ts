@@ -39,6 +39,8 @@ export interface OutboxEvents {
   acknowledged?(count: number): void
   /** The line that stands where `count` dropped entries were. */
   notice(time: number, count: number): string
+  /** The first line of a new app session (its page-info line), when the server forgot the old one; none when undefined. */
+  firstLine?(): string | undefined
 }
 
 export interface OutboxOptions {
@@ -103,7 +105,10 @@ export interface Outbox {
   split(batch: SealedBatch): boolean
   /** Keeps (and stores) the app session id the instance registered. */
   setAppSession(id: string): Promise<void>
-  /** Deletes everything this instance stored. */
+  /**
+   * Deletes everything this instance stored and forgets what it holds: the
+   * end of its life (delivered by recovery, or consent denied). It writes nothing after.
+   */
   clear(): Promise<void>
 }
 
@@ -133,8 +138,11 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
   let chunks: Array<{ key: string; end: number }> = []
   const sealed: Sealed[] = []
   let writes = Promise.resolve(writeGate)
+  let cleared = false
 
   const write = (puts: Array<[string, unknown]>, deletes: string[]) => {
+    // Cleared: a late answer (an acknowledgement, a registration) must not bring a record back.
+    if (cleared) return writes as Promise<void>
     const done = writes.then(() => store.write(puts, deletes))
     writes = done.catch(() => {})
     return done
@@ -398,6 +406,13 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     appSessionGone() {
       record.appSessionId = undefined
       for (const batch of sealed) batch.attempted = false
+      // Like every app session, the new one starts with its own first line: a batch of its own, no entry counted.
+      const line = events.firstLine?.()
+      if (line) {
+        const batch = sealBatch(0, Date.now(), [line], 0, jsonStringBytes(line))
+        sealed.unshift(batch)
+        storedBytes += batch.body.length
+      }
       return reindex(0, 0)
     },
 
@@ -427,7 +442,12 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
     },
 
     clear() {
-      return write([], [recordKey(id), ...chunks.map((c) => c.key), ...sealed.map((b) => batchKey(id, b.index))])
+      const done = write([], [recordKey(id), ...chunks.map((c) => c.key), ...sealed.map((b) => batchKey(id, b.index))])
+      cleared = true
+      // Nothing of it is read any more: its lines' text goes (the per-entry numbers are small).
+      blocks = recent = []
+      sealed.length = 0
+      return done
     },
   }
 }

@@ -4,15 +4,28 @@ import { isError } from '../lib/is-error'
 
 type Log = (level: Level, message: unknown, context?: unknown) => void
 
-/** Uncaught errors and unhandled rejections become `error` entries. Returns `stop`. */
-export function captureErrors(log: Log): () => void {
+/**
+ * Uncaught errors and unhandled rejections become `error` entries, unless
+ * `ignore` matches them (see `ignoreErrors`). Returns `stop`.
+ */
+export function captureErrors(log: Log, ignore: ReadonlyArray<string | RegExp> = []): () => void {
+  /** Whether `value` (thrown or rejected) is noise: `Name: message`, stack and source URL, tested against each matcher. */
+  const ignored = (value: unknown, source = '') => {
+    try {
+      const text = (isError(value) ? `${value.name}: ${value.message}\n${value.stack || ''}` : String(value)) + (source && '\n' + source)
+      return ignore.some((m) => (typeof m == 'string' ? text.includes(m) : m.test(text)))
+    } catch {}
+  }
   return stopAll([
     listen(window, 'error', (event: ErrorEvent) => {
+      const error = event.error ?? event.message
+      if (ignored(error, event.filename)) return
       const context = event.filename ? { source: `${event.filename}:${event.lineno}:${event.colno}` } : undefined
-      log('error', event.error ?? event.message, context)
+      log('error', error, context)
     }),
     listen(window, 'unhandledrejection', (event: PromiseRejectionEvent) => {
       const reason = event.reason
+      if (ignored(reason)) return
       if (isError(reason)) log('error', reason, { unhandledRejection: true })
       else log('error', 'Unhandled promise rejection', { reason })
     }),

@@ -61,36 +61,38 @@ export function createIdbStore(dbName = 'horn-logger', storeName = 'records'): S
 /**
  * IndexedDB when it works, memory when it does not (private modes, blocked
  * storage, quota errors): the first failure switches for good and says so once.
+ * The database is opened on first use, not before: a page without consent
+ * (or outside the sample) never opens it.
  */
 export function createStoreFor(kind: 'indexeddb' | 'memory'): Store {
   const memory = createMemoryStore()
-  let current = memory
+  let current: Store | undefined
   let warned = false
   const fallBack = (reason: unknown) => {
     if (!warned) warnOnce(`IndexedDB failed (${reason}); memory only`)
     warned = true
-    current = memory
+    return (current = memory)
   }
-  if (kind !== 'memory') {
+  const open = (): Store => {
+    if (current) return current
+    if (kind === 'memory') return (current = memory)
     try {
-      if (typeof indexedDB == 'object' && indexedDB) current = createIdbStore()
-      else fallBack('missing')
+      return typeof indexedDB == 'object' && indexedDB ? (current = createIdbStore()) : fallBack('missing')
     } catch (error) {
-      fallBack(error)
+      return fallBack(error)
     }
   }
   /** Runs one operation on the current store, and again in memory if it fails (sync throws included). */
   const guarded = async <R>(op: (store: Store) => Promise<R>): Promise<R> => {
     try {
-      return await op(current)
+      return await op(open())
     } catch (error) {
-      fallBack(error)
-      return op(current)
+      return op(fallBack(error))
     }
   }
   return {
     get durable() {
-      return current.durable
+      return open().durable
     },
     write: (puts, deletes) => guarded((store) => store.write(puts, deletes)),
     read: (prefix) => guarded((store) => store.read(prefix)),

@@ -62,6 +62,8 @@ let current: WebRTCInstrumentation | undefined
  * instrumentation.
  */
 export function instrumentWebRTC(logger: WebRTCLogger, options: WebRTCOptions = {}): WebRTCInstrumentation {
+  // A tab outside the sample logs nothing: no wrapping, no stats polling for lines that would go nowhere.
+  if ((logger as { sampled?: boolean }).sampled === false) return { stop() {} }
   if (current) {
     warnOnce('instrumentWebRTC: already active; the first instrumentation is kept')
     return current

@@ -23,7 +23,7 @@ beforeAll(async () => {
     }
   }
   result = await runBench({ smoke: true, log: () => {} })
-}, 120_000)
+}, 360_000)
 
 describe('npm run bench --smoke', () => {
   it('prints a markdown table with every figure for every contender', () => {
@@ -52,6 +52,14 @@ describe('npm run bench --smoke', () => {
       // Measured, not left out: a number (0 when no task after the loop was long).
       expect(round[name]['longestTaskAfterLoopMs@slow'], name).toBeTypeOf('number')
     }
+    // What the call costs, counted: horn and its first release side by side.
+    for (const name of ['horn', 'horn010']) {
+      for (const key of ['allocFirstBytes', 'allocWarmBytes', 'cpuFirstUs', 'cpuWarmUs']) {
+        expect(round[name][key], `${name} ${key}`).toBeGreaterThan(0)
+        expect(round[name][key + '@slow'], `${name} ${key}@slow`).toBeGreaterThan(0)
+      }
+    }
+    expect(result.ratios010.cpuFirstUs).toBeGreaterThan(0)
     // Hundreds of entries through a real agent take measurable time, throttled or not.
     expect(round.horn.loopMs).toBeGreaterThan(0)
     expect(round.horn['loopMs@slow']).toBeGreaterThan(0)

@@ -5,7 +5,7 @@
  * each run it in their engine. A step an engine cannot take the same way is
  * named in the test's title, never skipped.
  */
-import type { Socket } from 'node:net'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { DEMO_CSP } from '../../demo/server.mjs'
@@ -43,6 +43,17 @@ const appSessionId = (page: EnginePage) => page.evaluate(() => (window as any).h
  * for pages whose test counts entries, lines or stats exactly. The register test proves the line itself.
  */
 const NO_PAGE_INFO = { 'log-page-info': 'false' }
+
+/** A port nothing listens on (and no browser bans): connections to it are refused. */
+function closedPort(): Promise<number> {
+  const probe = createServer()
+  return new Promise((resolve) =>
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    }),
+  )
+}
 
 /** A fixed pseudo-random sequence, so a failing run can be replayed. */
 function seeded(seed: number) {
@@ -401,6 +412,84 @@ export function provePromises(engine: Engine): void {
       }
     })
 
+    it('signal, not noise: 10,000 throws of one error give 10 lines and a count; default noise ignored; failed fetch and XHR calls of the page logged, redacted, never the agent’s own; 3 identical CSP violations give one line', async () => {
+      // Scripts and requests may go to the other origins used here; images may not.
+      const server = await startServer({ contentSecurityPolicy: "default-src 'self' http://127.0.0.1:*; img-src 'self'" })
+      const refused = `http://127.0.0.1:${await closedPort()}/refused`
+      // Another origin (another port): an image there is blocked.
+      const elsewhere = await startServer()
+      const other = elsewhere.url
+      try {
+        const page = await open(browser!, server.page('noise.html', agentPage({ 'client-id': 'noise', 'api-url': server.url, ...NO_PAGE_INFO })))
+        const id = await page.evaluate(() => (window as any).hornLogger.ready as Promise<string>)
+        const seen = await page.evaluate(async (other: string) => {
+          const log = (window as any).hornLogger
+          const seen: string[] = []
+          addEventListener('error', (e) => seen.push(e.message))
+          const boom = () => new TypeError('x is undefined')
+          for (let i = 0; i < 10_000; i++) {
+            reportError(boom())
+            if (i % 1000 == 0) log.info('marker ' + i)
+          }
+          // Noise: a cross-origin script's error, and an uncaught error whose every frame is an extension's.
+          // As a cross-origin script's error reaches a page (Chromium's real one: test/browser/noise.test.ts).
+          dispatchEvent(new ErrorEvent('error', { message: 'Script error.' }))
+          const error = new Error('extension trouble')
+          error.stack = 'run@moz-extension://0f3c/content.js:1:10\nchrome-extension://abcdefgh/content.js:9:2'
+          dispatchEvent(new ErrorEvent('error', { error, message: 'Error: extension trouble', filename: 'safari-web-extension://AB12/content.js' }))
+          return seen
+        }, other)
+        server.controls.logsDown(10)
+        await page.evaluate(async ({ other, refused }: { other: string; refused: string }) => {
+          // The page's own requests: two 503s from the logs endpoint (down), a 404, a refused connection.
+          const body = JSON.stringify({ time: Date.now(), data: 'x\n' })
+          const headers = { 'Content-Type': 'application/json' }
+          await fetch('/app_sessions/page-call/logs?token=s3cr3t-value', { method: 'POST', body, headers })
+          const xhr = (method: string, url: string, send?: string) =>
+            new Promise((resolve) => {
+              const request = new XMLHttpRequest()
+              request.open(method, url)
+              if (send) request.setRequestHeader('Content-Type', 'application/json')
+              request.onloadend = resolve
+              request.send(send)
+            })
+          await xhr('POST', '/app_sessions/page-call/logs?token=s3cr3t-value', body)
+          await fetch('/no-such-page')
+          await fetch(refused).catch(() => {})
+          // Three identical CSP violations.
+          await new Promise<void>((resolve) => {
+            let n = 0
+            document.addEventListener('securitypolicyviolation', () => ++n == 3 && resolve())
+            for (let i = 0; i < 3; i++) document.body.appendChild(document.createElement('img')).src = other + '/pixel.png'
+          })
+        }, { other, refused })
+        // Every noise case reached the page (so the agent saw it too).
+        expect(seen.filter((m) => /x is undefined/.test(m))).toHaveLength(10_000)
+        expect(seen.some((m) => m.startsWith('Script error'))).toBe(true)
+        expect(seen).toContain('Error: extension trouble')
+        await waitFor('the agent’s own logs request answered 503', () => server.state.requests.some((r) => r.path == `/app_sessions/${id}/logs` && r.status == 503), 10_000)
+        server.controls.logsUp()
+        const flushed = await page.evaluate(() => (window as any).hornLogger.flush({ timeout: 20_000 }))
+        expect(flushed).toBe(true)
+        const all = lines(server.state.logs(id))
+        const text = all.join('\n')
+        expect(all.filter((l) => / ERROR TypeError: x is undefined /.test(l))).toHaveLength(10)
+        expect(text).toMatch(/ ERROR horn-logger suppressed 9990 repeats of: TypeError: x is undefined/)
+        expect(all.filter((l) => / INFO marker \d+$/.test(l)).map((l) => Number(l.split(' ').pop()))).toEqual(range(10).map((i) => i * 1000))
+        expect(text).not.toMatch(/Script error|extension trouble|s3cr3t|no-such-page/)
+        expect(text).not.toContain(`/app_sessions/${id}/logs`)
+        const warns = all.filter((l) => / WARN /.test(l))
+        expect(warns.filter((l) => / WARN (fetch|xhr) POST \/app_sessions\/page-call\/logs\?token=\[redacted\] 503 \(\d+ ms\)$/.test(l))).toHaveLength(2)
+        expect(warns.filter((l) => / WARN fetch GET http:\/\/127\.0\.0\.1:\d+\/refused failed: TypeError/.test(l))).toHaveLength(1)
+        expect(warns.filter((l) => / WARN CSP img-src blocked http:\/\/127\.0\.0\.1:\d+\/pixel\.png/.test(l))).toHaveLength(1)
+        expect(all).toHaveLength(10 + 1 + 10 + 4)
+        await page.close()
+      } finally {
+        await server.close()
+        await elsewhere.close()
+      }
+    })
+
     it('a flaky server (25 % 503, 10 % 429 with Retry-After: 1, 5 % connections dropped before the answer, 5 % after the batch was stored): 1,000 entries exactly once, in order', async () => {
       const random = seeded(42)
       const faults = { s503: 0, s429: 0, dropped: 0, answerLost: 0 }
@@ -531,6 +620,119 @@ export function provePromises(engine: Engine): void {
           const session = server.state.appSessions().find((s) => s.id === id)!
           for (const secret of SECRETS) expect(session.url, secret).not.toContain(secret)
           expect(session.url).toContain('room=blue')
+          await page.close()
+        } finally {
+          hold.release()
+          await server.close()
+        }
+      })
+    })
+
+    describe('consent', () => {
+      /** Requests of the agent, as the server saw them arrive. */
+      const agentRequests = (server: HornServer, since = 0) => server.arrivals.filter((r) => r.path.startsWith('/app_sessions') && r.time >= since)
+      /** What the origin holds: IndexedDB names (listed without opening one) and localStorage's length. */
+      const stored = (page: EnginePage) =>
+        page.evaluate(async () => ({ databases: (await indexedDB.databases()).map((d) => d.name), localStorage: localStorage.length }))
+      /** Lets what must not happen have the time to show up. */
+      const quiet = () => new Promise((resolve) => setTimeout(resolve, 3_000))
+
+      it('pending: 50 entries kept in memory only (no request, no IndexedDB, no localStorage); granted: all 50 once, in order, with their own times', async () => {
+        const server = await startServer()
+        try {
+          const page = await open(browser!, server.page('pending.html', agentPage({ 'client-id': 'pending', 'api-url': server.url, consent: 'pending', ...NO_PAGE_INFO })))
+          await page.evaluate(() => {
+            for (let i = 0; i < 50; i++) (window as any).hornLogger.info(`entry ${i}`)
+          })
+          await quiet()
+          expect(agentRequests(server)).toEqual([])
+          expect(await stored(page)).toEqual({ databases: [], localStorage: 0 })
+          const grantedAt = await page.evaluate(() => {
+            const now = Date.now()
+            ;(window as any).hornLogger.setConsent('granted')
+            return now
+          })
+          const result = await page.evaluate(async () => {
+            const log = (window as any).hornLogger
+            return { flushed: await log.flush({ timeout: 15_000 }), id: (await log.ready) as string }
+          })
+          expect(result.flushed).toBe(true)
+          const text = server.state.logs(result.id)
+          expect(entryNumbers(text)).toEqual(range(50))
+          for (const line of lines(text)) expect(Date.parse(line.slice(0, 24))).toBeLessThan(grantedAt)
+          expect(agentRequests(server).filter((r) => r.path === '/app_sessions/new/pending')).toHaveLength(1)
+          await page.close()
+        } finally {
+          await server.close()
+        }
+      })
+
+      it('pending, then denied: nothing, ever; ready rejects with code "denied"', async () => {
+        const server = await startServer()
+        try {
+          const page = await open(browser!, server.page('denied.html', agentPage({ 'client-id': 'denied', 'api-url': server.url, consent: 'pending' })))
+          const ready = await page.evaluate(async () => {
+            const log = (window as any).hornLogger
+            for (let i = 0; i < 50; i++) log.info(`entry ${i}`)
+            log.setConsent('denied')
+            log.info('entry 50')
+            log.setConsent('granted') // denial is final for the page
+            dispatchEvent(new Event('pagehide'))
+            return log.ready.then(
+              () => 'resolved',
+              (error: any) => `${error.name} ${error.code}`,
+            )
+          })
+          expect(ready).toBe('HornLoggerError denied')
+          await quiet()
+          expect(agentRequests(server)).toEqual([])
+          expect(await stored(page)).toEqual({ databases: [], localStorage: 0 })
+          await page.close()
+        } finally {
+          await server.close()
+        }
+      })
+
+      it('granted with a logs request held by the server, then revoked: nothing more arrives, and the stored instance is deleted', async () => {
+        const hold = holdLogs()
+        const server = await startServer({ onLogs: hold.onLogs })
+        try {
+          const page = await open(browser!, server.page('revoke.html', agentPage({ 'client-id': 'revoke', 'api-url': server.url })))
+          await page.evaluate(() => {
+            const log = (window as any).hornLogger
+            for (let i = 0; i < 20; i++) log.info(`entry ${i}`)
+            void log.flush({ timeout: 60_000 })
+          })
+          await waitFor('a logs request held', () => server.arrivals.some((r) => r.path.endsWith('/logs')), 15_000)
+          const keys = () =>
+            page.evaluate(
+              () =>
+                new Promise<number>((resolve, reject) => {
+                  const request = indexedDB.open('horn-logger')
+                  request.onerror = () => reject(request.error)
+                  request.onsuccess = () => {
+                    const db = request.result
+                    const count = db.transaction('records').objectStore('records').count()
+                    count.onsuccess = () => {
+                      db.close()
+                      resolve(count.result)
+                    }
+                  }
+                }),
+            )
+          await waitFor('the instance stored', async () => (await keys()) > 0, 5_000)
+          await page.evaluate(() => {
+            const log = (window as any).hornLogger
+            log.setConsent('denied')
+            log.info('after the revoke')
+            void log.flush()
+            dispatchEvent(new Event('pagehide'))
+          })
+          const arrived = agentRequests(server).length
+          await waitFor('the stored instance deleted', async () => (await keys()) === 0, 5_000)
+          hold.release()
+          await quiet()
+          expect(agentRequests(server)).toHaveLength(arrived)
           await page.close()
         } finally {
           hold.release()

@@ -28,6 +28,8 @@ describe('resolveConfig', () => {
       maxStoredBytes: 8 * 1024 * 1024,
       requestTimeout: 60_000,
       storage: 'indexeddb',
+      consent: 'granted',
+      sampleRate: 100,
     })
     expect(c.format).toBe(formatText)
     expect(c.redact.source).toBe(keyMatcher(DEFAULT_REDACT).source)
@@ -99,6 +101,17 @@ describe('resolveConfig', () => {
     expect(warn.mock.calls.map((call) => String(call[0])).join('\n')).toMatch(/maxBatchBytes[\s\S]*maxBatchEntries|maxBatchEntries[\s\S]*maxBatchBytes/)
     resolveConfig(bad)
     expect(warn).toHaveBeenCalledTimes(3)
+  })
+
+  it('takes consent as given (checked by its owner, consent.ts) and clamps sampleRate into [0, 100] with one warning', async () => {
+    const { resolveConfig, warn } = await load()
+    expect(resolveConfig({ clientId: 'ui', consent: 'pending', sampleRate: 25 })).toMatchObject({ consent: 'pending', sampleRate: 25 })
+    expect(resolveConfig({ clientId: 'ui', sampleRate: 250 }).sampleRate).toBe(100)
+    expect(resolveConfig({ clientId: 'ui', sampleRate: -1 }).sampleRate).toBe(0)
+    expect(resolveConfig({ clientId: 'ui', sampleRate: NaN }).sampleRate).toBe(100)
+    // 250 and NaN both say "using 100": one warning for the two.
+    expect(warn).toHaveBeenCalledTimes(2)
+    expect(String(warn.mock.calls[0][0])).toMatch(/sampleRate must be a number in \[0, 100\]/)
   })
 
   it('replaces non-numbers by the default with one warning', async () => {

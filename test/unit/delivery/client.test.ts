@@ -209,6 +209,39 @@ describe('linkUser', () => {
   })
 })
 
+describe('the consent gate', () => {
+  it('starts no request before the gate opens, then goes', async () => {
+    const { fetch } = stubFetch({ status: 201, body: '{"id":"as-1"}' })
+    const controller = new AbortController()
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const client = createClient({ retry: createRetry({ signal: controller.signal }), config: resolveConfig({ clientId: 'ui', apiUrl: API }), signal: controller.signal, gate })
+    const id = track(client.register(record()))
+    await settle()
+    expect(fetch).not.toHaveBeenCalled()
+    open()
+    await settle()
+    expect(fetch).toHaveBeenCalledTimes(1)
+    expect(id.value).toBe('as-1')
+  })
+
+  it('an abort while waiting at the gate (consent denied) ends the call with its reason, and no request starts', async () => {
+    const { fetch } = stubFetch(201)
+    const controller = new AbortController()
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const client = createClient({ retry: createRetry({ signal: controller.signal }), config: resolveConfig({ clientId: 'ui', apiUrl: API }), signal: controller.signal, gate })
+    const answer = track(client.request('/x', '{}'))
+    await settle()
+    const denied = new HornLoggerError('denied', undefined, 'denied')
+    controller.abort(denied)
+    open()
+    await settle()
+    expect(answer.error).toBe(denied)
+    expect(fetch).not.toHaveBeenCalled()
+  })
+})
+
 describe('request', () => {
   it('returns a permanent status as it is, without retrying', async () => {
     const { fetch } = stubFetch({ status: 413, body: 'too big' })

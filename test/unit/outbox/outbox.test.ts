@@ -21,11 +21,15 @@ function setup(limits: Partial<OutboxLimits> = {}, store: Store = createMemorySt
       counts.notices.push([time, count])
       return `${new Date(time).toISOString()} WARN dropped ${count} entries here\n`
     },
+    firstLine: () => firstLine?.(),
   }
   const rec = record ?? { id: 'a', clientId: 'ui', started: T0, url: 'https://app.example/', nextIndex: 0, head: 0 }
   const outbox = createOutbox({ record: rec, store, limits: { ...LIMITS, ...limits }, events, restored })
   return { outbox, store, counts, record: rec }
 }
+
+/** The outbox's `firstLine` event, when a test sets one. */
+let firstLine: (() => string) | undefined
 
 const parse = (body: string) => JSON.parse(body) as { time: number; data: string; index: number }
 const linesOf = (body: string) => parse(body).data.split(/(?<=\n)/)
@@ -327,6 +331,28 @@ describe('outbox', () => {
     })
   })
 
+  describe('appSessionGone with a first line', () => {
+    it('the new app session starts with it: index 0, a batch of its own that counts no entry, stored', async () => {
+      const { outbox, store, counts } = setup({ maxBatchEntries: 2 })
+      await outbox.setAppSession('as-1')
+      for (let i = 0; i < 4; i++) outbox.push(T0 + i, line(i))
+      const batches = [outbox.seal()!.batch, outbox.seal()!.batch]
+      batches.forEach(outbox.markSent)
+      const data = outbox.sealed.map((b) => parse(b.body).data)
+      firstLine = () => 'INFO page info {"userAgent":"x"}\n'
+      await outbox.appSessionGone()
+      firstLine = undefined
+      expect(outbox.sealed.map((b) => parse(b.body).index)).toEqual([0, 1, 2])
+      expect(outbox.sealed.map((b) => parse(b.body).data)).toEqual(['INFO page info {"userAgent":"x"}\n', ...data])
+      expect(outbox.sealed.map((b) => b.count)).toEqual([0, 2, 2])
+      expect(outbox.sealed.every((b) => b.bytes === utf8(b.body))).toBe(true)
+      const stored = await store.read<{ i: number; b: string }>('b:a:')
+      expect(stored.map(([, v]) => v.b)).toEqual(outbox.sealed.map((b) => b.body))
+      await outbox.acknowledge(outbox.sealed[0])
+      expect(counts.acknowledged).toBe(0)
+    })
+  })
+
   describe('split', () => {
     it('splits a batch in two halves, shifting the later ones, and stores the result', async () => {
       const { outbox, store } = setup({ maxBatchEntries: 5 })
@@ -475,6 +501,36 @@ describe('outbox', () => {
       await first.outbox.seal()!.written
       await first.outbox.clear()
       expect(await first.store.read('')).toEqual([])
+    })
+
+    it('clear() also forgets what it holds, and nothing written after it lands (a late acknowledgement or registration)', async () => {
+      const first = setup({ maxBatchEntries: 2 })
+      for (let i = 0; i < 5; i++) first.outbox.push(T0 + i, line(i))
+      await first.outbox.persist()
+      const { batch, written } = first.outbox.seal()!
+      await written
+      await first.outbox.clear()
+      expect(first.outbox.sealed).toEqual([])
+      await first.outbox.setAppSession('late')
+      await first.outbox.acknowledge(batch)
+      await first.outbox.persist()
+      expect(await first.store.read('')).toEqual([])
+    })
+
+    it('clear() before the write gate opens writes nothing, ever (consent denied while pending)', async () => {
+      const store = createMemoryStore()
+      const write = vi.spyOn(store, 'write')
+      const outbox = createOutbox({
+        record: { id: 'p', clientId: 'ui', started: T0, url: '', nextIndex: 0, head: 0 },
+        store,
+        limits: LIMITS,
+        events: { notice: () => 'dropped\n' },
+        writeGate: new Promise(() => {}),
+      })
+      for (let i = 0; i < 5; i++) outbox.push(T0 + i, line(i))
+      void outbox.clear()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(write).not.toHaveBeenCalled()
     })
   })
 })
