@@ -4,7 +4,7 @@ import type { Store } from '../storage/store'
 import { createOutbox, type OutboxLimits } from '../outbox/outbox'
 import { loadInstances, loadOutboxParts } from '../storage/schema'
 import { createSender, type SenderOptions } from '../delivery/sender'
-import { hasLocks, ifLockFree, lockName } from '../lib/locks'
+import { hasLocks, ifLockFree, lockName, isParked, clearParked } from '../lib/locks'
 import { warnOnce } from '../lib/console'
 
 export interface RecoveryOptions {
@@ -29,6 +29,14 @@ export interface RecoveryOptions {
  * (`ifAvailable`) before adopting keeps two starting tabs from adopting the
  * same one; the record is read again under the lock, since a tab that got it
  * first deletes the record before letting go.
+ *
+ * An instance whose page sits in a back/forward cache holds no lock but has a
+ * fresh park mark (see `markParked`): it is left alone, its lock not even
+ * requested, since that would get the frozen page evicted. Once the mark is
+ * older than any engine keeps a page, the page is gone and its leftovers are
+ * adopted. Under the lock the mark is checked again (the page may have
+ * parked meanwhile) and removed before anything is read: a page coming back
+ * takes its lock, finds the mark gone and stops, so no batch goes twice.
  */
 export async function recoverOrphans({ store, config, client, signal, ownId, notice }: RecoveryOptions): Promise<void> {
   if (!store.durable) return
@@ -39,8 +47,10 @@ export async function recoverOrphans({ store, config, client, signal, ownId, not
   }
   for (const candidate of await loadInstances(store)) {
     if (signal.aborted) return
-    if (candidate.clientId !== config.clientId || candidate.id === ownId) continue
+    if (candidate.clientId !== config.clientId || candidate.id === ownId || isParked(candidate.id)) continue
     await ifLockFree(lockName(candidate.id), async () => {
+      if (isParked(candidate.id)) return
+      clearParked(candidate.id)
       const record = (await loadInstances(store)).find((r) => r.id === candidate.id)
       if (!record) return
       const outbox = createOutbox({

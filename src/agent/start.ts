@@ -12,7 +12,7 @@ import { watchPage } from '../page/lifecycle'
 import { captureConsole, captureErrors } from '../page/capture'
 import { createEntries } from '../entry/build'
 import { pageInfo } from '../page/info'
-import { holdLock, lockName } from '../lib/locks'
+import { holdLiveness, type Liveness } from './park'
 import { safe, warnOnce } from '../lib/console'
 import { HornLoggerError } from '../errors'
 import { createConsent } from './consent'
@@ -98,9 +98,16 @@ function startAgent(userConfig: LoggerConfig): Agent {
   // idb-keyval opens the database on first use: after the grant.
   const store = createStoreFor(config.storage)
   const id = newId()
-  // Held for this instance's life from the grant on: while it is, no other tab adopts its entries.
-  let lock: ReturnType<typeof holdLock> | undefined
-  const live = consent.granted.then(() => (lock = holdLock(lockName(id))).acquired)
+  // Held for this instance's life from the grant on (given up while parked in the back/forward cache):
+  // while it is, no other tab adopts its entries.
+  let lock: Liveness | undefined
+  const live = consent.granted.then(
+    () =>
+      (lock = holdLiveness(id, store, () => {
+        warnOnce('adopted by another tab; logging is off')
+        end()
+      })).acquired,
+  )
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
   const outbox = createOutbox({
@@ -133,7 +140,12 @@ function startAgent(userConfig: LoggerConfig): Agent {
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
-    watchPage({ onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())), onResume: safe(() => void sender.kick()) }),
+    watchPage({
+      onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())),
+      onResume: safe(() => void sender.kick()),
+      onPark: safe(() => lock?.park()),
+      onUnpark: safe(() => lock?.unpark()),
+    }),
     sender.stop,
     pace.stop,
   ]
@@ -165,13 +177,13 @@ function startAgent(userConfig: LoggerConfig): Agent {
     await flushed()
     end()
     // What is left stays stored; with the lock gone, the next load delivers it.
-    lock?.release()
+    lock?.stop()
   }
   /** Consent denied (or revoked): what was kept goes, in memory and in storage; the lock goes once the deletion is written. */
   function deny() {
     end(denied)
     settle.discard(entries.logged)
-    void outbox.clear().then(() => lock?.release(), () => {})
+    void outbox.clear().then(() => lock?.stop(), () => {})
   }
 
   const logger = createView(entries, settle, pace, sender, client, outbox, consent, ready, close)

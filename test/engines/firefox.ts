@@ -40,7 +40,11 @@ function wrap(page: Page): EnginePage {
       await page.goto(url)
     },
     async back() {
-      await page.goBack()
+      // A page restored from the back/forward cache fires no `load`, which goBack waits for. Callers wait
+      // for the page itself (its URL, then the agent), with a bound.
+      await page.goBack({ timeout: 10_000 }).catch((error: Error) => {
+        if (error.name !== 'TimeoutError') throw error
+      })
     },
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
     setOffline: (offline) => page.setOfflineMode(offline),

@@ -174,9 +174,10 @@ export function provePromises(engine: Engine): void {
       })
 
       it('hostile input: never throws, whatever it is given, and delivers every entry', async () => {
-        const page = await open(browser!, server.page('hostile.html', agentPage({ 'client-id': 'hostile', 'api-url': server.url, ...NO_PAGE_INFO })))
-        const result = await page.evaluate(async () => {
-          const log = (window as any).hornLogger
+        // Its own logger, without the repeat limit: the same message is logged 16 × 4 times here on purpose.
+        const page = await open(browser!, server.page('hostile.html', agentPage({ 'client-id': 'hostile-tag', 'api-url': server.url, ...NO_PAGE_INFO })))
+        const result = await page.evaluate(async (apiUrl) => {
+          const log = (window as any).HornLogger.createLogger({ clientId: 'hostile', apiUrl, logPageInfo: false, repeatLimit: 0 })
           const circular: Record<string, unknown> = { name: 'loop' }
           circular.self = circular
           const getter = Object.defineProperty({}, 'bad', {
@@ -216,7 +217,7 @@ export function provePromises(engine: Engine): void {
             }
           }
           return { thrown, count: inputs.length, flushed: await log.flush({ timeout: 30_000 }), id: log.appSessionId as string, stats: log.stats() }
-        })
+        }, server.url)
         const expected = 4 * result.count * result.count
         expect(result.thrown).toBe(0)
         expect(result.flushed).toBe(true)
@@ -300,6 +301,60 @@ export function provePromises(engine: Engine): void {
             expect(body.data.length).toBeLessThan(held.data.length)
           }
         }
+        await page.close()
+      })
+
+      // Firefox decides before `pagehide` and never caches a page holding a Web Lock, which the agent holds until then.
+      const cached = engine.name !== 'firefox'
+      it(`lobby → room → Back, the agent on both pages: ${cached ? 'the lobby comes back from the back/forward cache (the same document) and carries on its app session' : 'Firefox does not cache the lobby (the agent holds its lock): it reloads, with a new app session'}; every entry once`, async () => {
+        // The page's own state: a document restored from the cache keeps it, a reloaded one draws anew.
+        const body = `<script>window.state = Math.random(); addEventListener('pageshow', (e) => { window.shows = (window.shows || []).concat(e.persisted) })</script>`
+        const attrs = { 'client-id': 'bf', 'api-url': server.url, ...NO_PAGE_INFO }
+        const page = await open(browser!, server.page('bf-lobby.html', agentPage(attrs, body)))
+        const before = await page.evaluate(async () => {
+          const log = (window as any).hornLogger
+          const id = (await log.ready) as string
+          for (let i = 0; i < 100; i++) log.info(`lobby ${i}`)
+          return { id, state: (window as any).state as number }
+        })
+        await page.goto(server.page('bf-room.html', agentPage(attrs, body)))
+        await agentOn(page)
+        const room = await page.evaluate(async () => {
+          const log = (window as any).hornLogger
+          for (let i = 0; i < 100; i++) log.info(`room ${i}`)
+          return { flushed: await log.flush({ timeout: 20_000 }), id: log.appSessionId as string, stats: log.stats(), w: (window as any).warnings }
+        })
+        expect(room, JSON.stringify(room)).toMatchObject({ flushed: true })
+        await page.back()
+        await waitFor('the lobby again', () => page.evaluate(() => location.pathname === '/bf-lobby.html').catch(() => false), 15_000)
+        await agentOn(page)
+        const after = await page.evaluate(async () => {
+          const log = (window as any).hornLogger
+          for (let i = 100; i < 150; i++) log.info(`lobby ${i}`)
+          const w = window as any
+          return { state: w.state as number, shows: w.shows as boolean[], id: log.appSessionId as string, flushed: await log.flush({ timeout: 20_000 }) }
+        })
+        expect(after.flushed).toBe(true)
+        if (cached) {
+          expect(after.state).toBe(before.state)
+          expect(after.shows).toEqual([false, true])
+          expect(after.id).toBe(before.id)
+          expect(entryNumbers(server.state.logs(before.id), 'lobby')).toEqual(range(150))
+        } else {
+          expect(after.state).not.toBe(before.state)
+          expect(after.shows).toEqual([false])
+          expect(after.id).not.toBe(before.id)
+          await waitFor('the first lobby’s entries', () => entryNumbers(server.state.logs(before.id), 'lobby').length >= 100, 20_000)
+          expect(entryNumbers(server.state.logs(before.id), 'lobby')).toEqual(range(100))
+          expect(entryNumbers(server.state.logs(after.id), 'lobby')).toEqual(range(50, 100))
+        }
+        expect(indexesOf(server, before.id)).toEqual(range(indexesOf(server, before.id).length))
+        await waitFor('the room’s entries', () => entryNumbers(server.state.logs(room.id), 'room').length >= 100, 20_000)
+        expect(entryNumbers(server.state.logs(room.id), 'room')).toEqual(range(100))
+        // The lobby's (one, continued; two in Firefox) and the room's.
+        expect(server.state.appSessions().filter((s) => s.clientId === 'bf').map((s) => s.id).sort()).toEqual(
+          [before.id, room.id, ...(cached ? [] : [after.id])].sort(),
+        )
         await page.close()
       })
     })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { hasLocks, holdLock, ifLockFree, lockName } from '../../../src/lib/locks'
+import { PARK_MAX_MS, clearParked, hasLocks, holdLock, ifLockFree, isParked, lockName, markParked } from '../../../src/lib/locks'
 
 type Callback = (lock: { name: string; mode: string } | null) => unknown
 
@@ -159,5 +159,42 @@ describe('locks', () => {
       await expect(ifLockFree(lockName('a'), fn)).resolves.toBeUndefined()
       expect(fn).not.toHaveBeenCalled()
     })
+  })
+})
+
+describe('park marks', () => {
+  afterEach(() => vi.unstubAllGlobals())
+  const storage = () => {
+    const items = new Map<string, string>()
+    vi.stubGlobal('localStorage', {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    })
+    return items
+  }
+
+  it('a mark says parked until it is PARK_MAX_MS old; clearing it says whether it was there', () => {
+    const items = storage()
+    expect(isParked('a')).toBe(false)
+    expect(markParked('a')).toBe(true)
+    expect(items.get(lockName('a'))).toMatch(/^\d+$/)
+    expect(isParked('a')).toBe(true)
+    items.set(lockName('a'), String(Date.now() - PARK_MAX_MS - 1))
+    expect(isParked('a')).toBe(false)
+    expect(clearParked('a')).toBe(true)
+    expect(clearParked('a')).toBe(false)
+    expect(items.size).toBe(0)
+  })
+
+  it('blocked storage: no mark can be kept (the page keeps its lock), and none is seen', () => {
+    vi.stubGlobal('localStorage', {
+      getItem() {
+        throw new DOMException('blocked', 'SecurityError')
+      },
+    })
+    expect(markParked('a')).toBe(false)
+    expect(isParked('a')).toBe(false)
+    expect(clearParked('a')).toBe(false)
   })
 })

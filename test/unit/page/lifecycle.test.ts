@@ -55,6 +55,23 @@ describe('watchPage', () => {
     expect(onExit).not.toHaveBeenCalled()
   })
 
+  it('calls onPark before onExit on a pagehide into the back/forward cache, and onUnpark before onResume on the way back', () => {
+    const calls: string[] = []
+    stop = watchPage({
+      onExit: () => calls.push('exit'),
+      onResume: () => calls.push('resume'),
+      onPark: () => calls.push('park'),
+      onUnpark: () => calls.push('unpark'),
+    })
+    // happy-dom's PageTransitionEvent drops `persisted`: an Event carrying it, as the browser's does.
+    const transition = (type: string, persisted: boolean) => window.dispatchEvent(Object.assign(new Event(type), { persisted }))
+    transition('pagehide', false)
+    transition('pagehide', true)
+    transition('pageshow', false)
+    transition('pageshow', true)
+    expect(calls).toEqual(['exit', 'park', 'exit', 'resume', 'unpark', 'resume'])
+  })
+
   it('stop() detaches every listener', () => {
     const { onExit, onResume } = watch()
     stop()

@@ -117,6 +117,27 @@ describe('createStoreFor', () => {
     expect(warn).not.toHaveBeenCalled()
   })
 
+  it('pause() holds reads and writes back until resumed; a write it aborts (let through just before) runs again then, still in IndexedDB', async () => {
+    const { createStoreFor, warn } = await load()
+    const store = createStoreFor('indexeddb')
+    await store.write([['k', 0]], [])
+    const running = store.write([['k', 1], ['a', 1]], [])
+    const resume = store.pause()
+    const done: string[] = []
+    // Chained, as the outbox chains its writes.
+    const held = running.then(() => store.write([['k', 2]], [])).then(() => done.push('write'))
+    const read = held.then(() => store.read<number>('k')).then((records) => (done.push('read'), records))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(done).toEqual([])
+    resume()
+    await Promise.all([running, held])
+    expect(await read).toEqual([['k', 2]])
+    expect(done).toEqual(['write', 'read'])
+    expect(await createIdbStore().read('')).toEqual([['a', 1], ['k', 2]])
+    expect(store.durable).toBe(true)
+    expect(warn).not.toHaveBeenCalled()
+  })
+
   it('falls back to memory, warning once, when indexedDB is missing', async () => {
     const { createStoreFor, warn } = await load()
     vi.stubGlobal('indexedDB', undefined)
