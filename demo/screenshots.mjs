@@ -23,19 +23,36 @@ export const VIEWPORT = { width: 1200, height: 800 }
 const WAIT_MS = 15_000
 
 /**
+ * Runs `body` against a fresh reference server and a browser context of the
+ * screenshots' viewport, then closes what it opened (the browser only when it made it).
+ * @template T
+ * @param {{ outDir: string, browser?: import('playwright-core').Browser }} options
+ * @param {(stage: { url: string, context: import('playwright-core').BrowserContext }) => Promise<T>} body
+ * @returns {Promise<T>}
+ */
+async function onStage({ outDir, browser }, body) {
+  await mkdir(outDir, { recursive: true })
+  const horn = createHornServer({ log: () => {} })
+  const { url } = await horn.listen(0, '127.0.0.1')
+  const b = browser ?? (await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH, args: CHROMIUM_ARGS }))
+  const context = await b.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 })
+  try {
+    return await body({ url, context })
+  } finally {
+    await context.close()
+    if (!browser) await b.close()
+    await horn.close()
+  }
+}
+
+/**
  * Drives a short conference session on `/` and opens it in `/viewer.html`,
  * screenshotting both.
  * @param {{ outDir: string, browser?: import('playwright-core').Browser }} options
  * @returns {Promise<{ demo: string, viewer: string, appSessionId: string }>}
  */
 export async function takeScreenshots({ outDir, browser }) {
-  await mkdir(outDir, { recursive: true })
-  const horn = createHornServer({ log: () => {} })
-  const { url } = await horn.listen(0, '127.0.0.1')
-  const ownBrowser = !browser
-  const b = browser ?? await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH, args: CHROMIUM_ARGS })
-  const context = await b.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 })
-  try {
+  return onStage({ outDir, browser }, async ({ url, context }) => {
     const page = await context.newPage()
     page.setDefaultTimeout(WAIT_MS)
     await page.goto(`${url}/`)
@@ -74,11 +91,7 @@ export async function takeScreenshots({ outDir, browser }) {
     const viewer = path.join(outDir, 'viewer.png')
     await viewerPage.screenshot({ path: viewer })
     return { demo, viewer, appSessionId }
-  } finally {
-    await context.close()
-    if (ownBrowser) await b.close()
-    await horn.close()
-  }
+  })
 }
 
 const CALL_T0 = Date.UTC(2026, 10, 28, 9, 30, 0)
@@ -122,13 +135,7 @@ export function callLog() {
  * @param {{ outDir: string, browser?: import('playwright-core').Browser }} options
  */
 export async function takeCallChart({ outDir, browser }) {
-  await mkdir(outDir, { recursive: true })
-  const horn = createHornServer({ log: () => {} })
-  const { url } = await horn.listen(0, '127.0.0.1')
-  const ownBrowser = !browser
-  const b = browser ?? await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH, args: CHROMIUM_ARGS })
-  const context = await b.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 })
-  try {
+  return onStage({ outDir, browser }, async ({ url, context }) => {
     const post = async (/** @type {string} */ p, /** @type {unknown} */ body) => {
       const r = await fetch(url + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
       if (!r.ok) throw new Error(`POST ${p}: ${r.status} ${await r.text()}`)
@@ -147,11 +154,7 @@ export async function takeCallChart({ outDir, browser }) {
     const file = path.join(outDir, 'call-chart.png')
     await page.locator('#calls').screenshot({ path: file })
     return file
-  } finally {
-    await context.close()
-    if (ownBrowser) await b.close()
-    await horn.close()
-  }
+  })
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
