@@ -2,7 +2,7 @@ import type { ResolvedConfig } from '../agent/config'
 import type { InstanceRecord } from '../storage/schema'
 import type { RetryPolicy } from './retry'
 import { RetryableError } from './retry'
-import { classify, post, type Answer } from './transport'
+import { classify, post, type Answer, type RequestOptions } from './transport'
 import type { Headers } from '../types'
 import type { RegisterRequest } from '../wire'
 import { linkUserPath, registerPath } from '../wire'
@@ -37,6 +37,10 @@ export interface Client {
 
 /** The agent's one client: every request of the agent goes through it (and `post`). */
 export function createClient({ retry, config, signal, gate }: ClientOptions): Client {
+  /** One POST to the API with the config's headers (plus `headers`), credentials and timeout. */
+  const send = (path: string, body: string | undefined, headers: Headers | undefined, options: Pick<RequestOptions, 'keepalive' | 'signal'>) =>
+    post(config.apiUrl + path, body, { headers: { ...config.headers(), ...headers }, credentials: config.credentials, timeout: config.requestTimeout, ...options })
+
   /**
    * One attempt: the answer, or a `RetryableError` when there was none
    * (network error, timeout) or its status is worth another try. An abort by
@@ -48,12 +52,7 @@ export function createClient({ retry, config, signal, gate }: ClientOptions): Cl
     // Aborted while waiting: `post` would not see an abort that came before it.
     if (signal.aborted) throw signal.reason
     try {
-      answer = await post(config.apiUrl + path, body, {
-        headers: { ...config.headers(), ...headers },
-        credentials: config.credentials,
-        timeout: config.requestTimeout,
-        signal,
-      })
+      answer = await send(path, body, headers, { signal })
     } catch (error) {
       // No answer at all: offline, DNS, CORS, reset, timeout. Never a reason to give up.
       if (signal.aborted) throw error
@@ -68,8 +67,7 @@ export function createClient({ retry, config, signal, gate }: ClientOptions): Cl
   return {
     request,
     // Only the sender's exit sends one, and never before consent; a denial detaches the exit handler.
-    keepalive: (path, body) =>
-      post(config.apiUrl + path, body, { headers: config.headers(), credentials: config.credentials, timeout: config.requestTimeout, keepalive: true }),
+    keepalive: (path, body) => send(path, body, undefined, { keepalive: true }),
 
     /**
      * Retried until a 2xx carries a non-empty string `id`. Any other answer (a
