@@ -75,7 +75,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
   async function run(): Promise<void> {
     while (!signal.aborted) {
       const appSessionId = await appSession()
-      const batch = outbox.sealed[0] ?? (due() ? outbox.seal()?.batch : undefined)
+      const batch = outbox.sealed[0] ?? (due() ? outbox.seal() : undefined)
       if (!batch) return
       const status = await send(appSessionId, batch)
       if (delivered(status)) {
@@ -150,7 +150,7 @@ export function createSender({ outbox, client, config, signal }: SenderOptions):
       const { bytes } = outbox.peek()
       if (!bytes || bytes > budget) return
       budget -= bytes
-      sendKeepalive(appSessionId, outbox.seal()!.batch)
+      sendKeepalive(appSessionId, outbox.seal()!)
     }
   }
 

@@ -75,8 +75,8 @@ export interface Outbox {
   readonly oldest: number | undefined
   /** The batch `seal()` would make now: its bytes (0 when there is nothing to seal), and whether it is full. */
   peek(): { bytes: number; full: boolean }
-  /** Cuts, seals and stores the next batch; send it only once `written` resolves. */
-  seal(): { batch: SealedBatch; written: Promise<void> } | undefined
+  /** Cuts, seals and stores the next batch; send it only once its `written` resolves. */
+  seal(): SealedBatch | undefined
   /** A request with this batch's body went out: its index and bytes are fixed for good. */
   markSent(batch: SealedBatch): void
   /** The server holds the batch: removes it, counting its entries acknowledged. */
@@ -190,7 +190,7 @@ export function createOutbox({ record, store, limits, events, writeGate, restore
       const batch = ledger.seal(time, parts, count, dataBytes, (batch) =>
         write([batchEntry(id, batch), instanceEntry(record)], chunks.spent()).then(() => events.persisted?.(newlyStored)),
       )
-      return { batch, written: batch.written! }
+      return batch
     },
 
     markSent: ledger.markSent,

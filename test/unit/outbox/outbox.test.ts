@@ -78,9 +78,8 @@ describe('outbox', () => {
     const lines = [line(0), 'café 😀 "quoted" \\ \t\n', line(2)]
     lines.forEach((l, i) => outbox.push(T0 + 10 * i, l))
     await outbox.persist()
-    const sealed = outbox.seal()!
-    await sealed.written
-    const { batch } = sealed
+    const batch = outbox.seal()!
+    await batch.written
     expect(parse(batch.body)).toEqual({ time: T0, data: lines.join(''), index: 0 })
     expect(batch.count).toBe(3)
     expect(batch.bytes).toBe(utf8(batch.body))
@@ -118,8 +117,8 @@ describe('outbox', () => {
   it('counts a rejected batch as dropped, not acknowledged', async () => {
     const { outbox, counts } = setup()
     outbox.push(T0, line(0))
-    const { batch, written } = outbox.seal()!
-    await written
+    const batch = outbox.seal()!
+    await batch.written
     await outbox.drop(batch)
     expect(counts).toMatchObject({ dropped: 1, acknowledged: 0 })
   })
@@ -130,7 +129,7 @@ describe('outbox', () => {
     lines.forEach((l, i) => outbox.push(T0 + i, l))
     expect(outbox.peek()).toMatchObject({ full: true })
     const batches = []
-    for (let sealed; (sealed = outbox.seal()); ) batches.push(sealed.batch)
+    for (let sealed; (sealed = outbox.seal()); ) batches.push(sealed)
     expect(batches.map((b) => b.index)).toEqual([0, 1, 2, 3])
     expect(batches.map((b) => b.count)).toEqual([10, 10, 10, 5])
     expect(batches.map((b) => parse(b.body).time)).toEqual([T0, T0 + 10, T0 + 20, T0 + 30])
@@ -144,7 +143,7 @@ describe('outbox', () => {
     const peeked = outbox.peek()
     expect(peeked.full).toBe(true)
     const batches = []
-    for (let sealed; (sealed = outbox.seal()); ) batches.push(sealed.batch)
+    for (let sealed; (sealed = outbox.seal()); ) batches.push(sealed)
     expect(batches.length).toBeGreaterThan(3)
     for (const batch of batches) {
       expect(batch.bytes).toBe(utf8(batch.body))
@@ -163,7 +162,7 @@ describe('outbox', () => {
     const { outbox } = setup()
     for (let i = 0; i < 30; i++) outbox.push(T0 + i, line(i))
     const { bytes } = outbox.peek()
-    expect(outbox.seal()!.batch.bytes).toBe(bytes)
+    expect(outbox.seal()!.bytes).toBe(bytes)
   })
 
   it('peeks at nothing when nothing waits', () => {
@@ -174,7 +173,7 @@ describe('outbox', () => {
     const { outbox } = setup({ maxEntryBytes: 512 })
     outbox.push(T0, '"'.repeat(400) + '\\'.repeat(100) + '\n') // 501 units, 1000+ bytes escaped
     outbox.push(T0, line(1))
-    const { batch } = outbox.seal()!
+    const batch = outbox.seal()!
     const [first, second] = linesOf(batch.body)
     expect(jsonStringBytes(first)).toBeLessThanOrEqual(512)
     expect(first).toMatch(/truncated 500 chars\]\n$/)
@@ -189,7 +188,7 @@ describe('outbox', () => {
     outbox.push(T0, '')
     outbox.push(T0, '"'.repeat(400) + '\n') // escaped, 800+ bytes: cut
     outbox.push(T0, line(4))
-    const { batch } = outbox.seal()!
+    const batch = outbox.seal()!
     const lines = linesOf(batch.body)
     expect(lines.slice(0, 3)).toEqual([line(0), 'no newline\n', '\n'])
     expect(lines[3]).toMatch(/truncated 400 chars\]\n$/)
@@ -209,7 +208,7 @@ describe('outbox', () => {
     expect(stored.flatMap(([, c]) => c.l)).toEqual(Array.from({ length: 5_000 }, (_, i) => line(15_000 + i, 100)))
     expect(stored.flatMap(([, c]) => c.t)).toEqual(Array.from({ length: 5_000 }, (_, i) => T0 + 15_000 + i))
     const data: string[] = []
-    for (let sealed; (sealed = outbox.seal()); ) data.push(parse(sealed.batch.body).data)
+    for (let sealed; (sealed = outbox.seal()); ) data.push(parse(sealed.body).data)
     expect(data.join('')).toBe(
       `${new Date(T0).toISOString()} WARN dropped 15000 entries here\n` + Array.from({ length: 5_000 }, (_, i) => line(15_000 + i, 100)).join(''),
     )
@@ -221,7 +220,7 @@ describe('outbox', () => {
     const seals = [outbox.seal()!, outbox.seal()!, outbox.seal()!]
     await Promise.all(seals.map((s) => s.written))
     const stored = await store.read<{ i: number; b: string; n: number; y: number }>('b:a:')
-    expect(stored.map(([, v]) => v)).toEqual(seals.map(({ batch }) => ({ i: batch.index, b: batch.body, n: batch.count, y: batch.bytes })))
+    expect(stored.map(([, v]) => v)).toEqual(seals.map((batch) => ({ i: batch.index, b: batch.body, n: batch.count, y: batch.bytes })))
   })
 
   it('stores the shapes earlier versions stored: chunks {s,t,l}, the record with mark {n,t}', async () => {
@@ -256,7 +255,7 @@ describe('outbox', () => {
       await outbox.persist()
       expect(counts.persisted).toBe(kept)
 
-      const { batch } = outbox.seal()!
+      const batch = outbox.seal()!
       const lines = linesOf(batch.body)
       expect(lines[0]).toBe(`${new Date(T0).toISOString()} WARN dropped ${300 - kept} entries here\n`)
       expect(lines.filter((l) => l.includes('WARN dropped'))).toHaveLength(1)
@@ -270,17 +269,17 @@ describe('outbox', () => {
     it('states only the new drops in a later batch, and none when nothing more was dropped', async () => {
       const { outbox, counts } = bounded()
       for (let i = 0; i < 150; i++) outbox.push(T0 + i, line(i))
-      const first = outbox.seal()!.batch
+      const first = outbox.seal()!
       await outbox.acknowledge(first)
       for (let i = 150; i < 160; i++) outbox.push(T0 + i, line(i))
-      const quiet = outbox.seal()!.batch
+      const quiet = outbox.seal()!
       expect(linesOf(quiet.body).some((l) => l.includes('WARN dropped'))).toBe(false)
       await outbox.acknowledge(quiet)
       const before = counts.dropped
       for (let i = 160; i < 280; i++) outbox.push(T0 + i, line(i))
       const dropped = counts.dropped - before
       expect(dropped).toBe(120 - 102)
-      const later = linesOf(outbox.seal()!.batch.body)
+      const later = linesOf(outbox.seal()!.body)
       expect(later[0]).toBe(`${new Date(T0 + 160).toISOString()} WARN dropped ${dropped} entries here\n`)
       expect(later[1]).toBe(line(160 + dropped))
     })
@@ -288,7 +287,7 @@ describe('outbox', () => {
     it('never drops from sealed batches', async () => {
       const { outbox } = bounded()
       for (let i = 0; i < 50; i++) outbox.push(T0 + i, line(i))
-      const { batch } = outbox.seal()!
+      const batch = outbox.seal()!
       const body = batch.body
       for (let i = 50; i < 500; i++) outbox.push(T0 + i, line(i))
       expect(outbox.sealed[0].body).toBe(body)
@@ -299,7 +298,7 @@ describe('outbox', () => {
       outbox.push(T0, 'x'.repeat(5000) + '\n') // bigger than the bound on its own
       expect(outbox.waiting).toBe(0)
       expect(outbox.oldest).toBe(T0)
-      const { batch } = outbox.seal()!
+      const batch = outbox.seal()!
       expect(batch.count).toBe(0)
       expect(parse(batch.body).data).toBe(`${new Date(T0).toISOString()} WARN dropped 1 entries here\n`)
     })
@@ -311,7 +310,7 @@ describe('outbox', () => {
       await outbox.setAppSession('as-1')
       expect((await store.read<InstanceRecord>(recordKey('a')))[0][1].appSessionId).toBe('as-1')
       for (let i = 0; i < 8; i++) outbox.push(T0 + i, line(i))
-      const batches = [0, 1, 2, 3].map(() => outbox.seal()!.batch)
+      const batches = [0, 1, 2, 3].map(() => outbox.seal()!)
       batches.forEach(outbox.markSent)
       await outbox.acknowledge(batches[0])
       const data = outbox.sealed.map((b) => parse(b.body).data)
@@ -327,7 +326,7 @@ describe('outbox', () => {
       expect((await store.read<InstanceRecord>(recordKey('a')))[0][1]).toMatchObject({ nextIndex: 3, appSessionId: undefined })
       expect(outbox.record.appSessionId).toBeUndefined()
       outbox.push(T0 + 9, line(9))
-      expect(outbox.seal()!.batch.index).toBe(3)
+      expect(outbox.seal()!.index).toBe(3)
     })
   })
 
@@ -336,7 +335,7 @@ describe('outbox', () => {
       const { outbox, store, counts } = setup({ maxBatchEntries: 2 })
       await outbox.setAppSession('as-1')
       for (let i = 0; i < 4; i++) outbox.push(T0 + i, line(i))
-      const batches = [outbox.seal()!.batch, outbox.seal()!.batch]
+      const batches = [outbox.seal()!, outbox.seal()!]
       batches.forEach(outbox.markSent)
       const data = outbox.sealed.map((b) => parse(b.body).data)
       firstLine = () => 'INFO page info {"userAgent":"x"}\n'
@@ -357,7 +356,7 @@ describe('outbox', () => {
     it('splits a batch in two halves, shifting the later ones, and stores the result', async () => {
       const { outbox, store } = setup({ maxBatchEntries: 5 })
       for (let i = 0; i < 10; i++) outbox.push(T0 + i, line(i))
-      const [a, b] = [outbox.seal()!.batch, outbox.seal()!.batch]
+      const [a, b] = [outbox.seal()!, outbox.seal()!]
       const dataA = parse(a.body).data
       const dataB = parse(b.body).data
       expect(outbox.split(a)).toBe(true)
@@ -371,13 +370,13 @@ describe('outbox', () => {
       const stored = await store.read<{ i: number; b: string }>('b:a:')
       expect(stored.map(([key, v]) => [key, v.b])).toEqual(outbox.sealed.map((x) => [batchKey('a', x.index), x.body]))
       outbox.push(T0 + 10, line(10))
-      expect(outbox.seal()!.batch.index).toBe(3)
+      expect(outbox.seal()!.index).toBe(3)
     })
 
     it('keeps a notice line out of the entry counts', async () => {
       const { outbox } = setup({ maxStoredBytes: 4096, maxBatchEntries: 1000 })
       for (let i = 0; i < 105; i++) outbox.push(T0 + i, line(i))
-      const { batch } = outbox.seal()!
+      const batch = outbox.seal()!
       const total = batch.count
       expect(outbox.split(batch)).toBe(true)
       expect(outbox.sealed[0].count + outbox.sealed[1].count).toBe(total)
@@ -387,10 +386,10 @@ describe('outbox', () => {
     it('refuses a one-line batch, or when a later batch was already sent', async () => {
       const { outbox } = setup({ maxBatchEntries: 2 })
       outbox.push(T0, line(0))
-      const single = outbox.seal()!.batch
+      const single = outbox.seal()!
       expect(outbox.split(single)).toBe(false)
       for (let i = 1; i < 5; i++) outbox.push(T0, line(i))
-      const [a, b] = [outbox.seal()!.batch, outbox.seal()!.batch]
+      const [a, b] = [outbox.seal()!, outbox.seal()!]
       outbox.markSent(b)
       expect(outbox.split(a)).toBe(false)
       expect(outbox.sealed.map((x) => x.index)).toEqual([0, 1, 2])
@@ -417,8 +416,8 @@ describe('outbox', () => {
       )
       expect(second.outbox.waiting).toBe(first.outbox.waiting)
       expect(second.outbox.oldest).toBe(first.outbox.oldest)
-      const fromSecond = second.outbox.seal()!.batch
-      const fromFirst = first.outbox.seal()!.batch
+      const fromSecond = second.outbox.seal()!
+      const fromFirst = first.outbox.seal()!
       expect(fromSecond.index).toBe(1)
       expect([fromSecond.index, fromSecond.body, fromSecond.count, fromSecond.bytes]).toEqual([
         fromFirst.index,
@@ -433,8 +432,8 @@ describe('outbox', () => {
       for (let i = 0; i < 130; i++) first.outbox.push(T0 + i, line(i))
       await first.outbox.persist()
       const second = await reopen(first.store, { maxStoredBytes: 4096, maxBatchEntries: 1000 })
-      const fromSecond = second.outbox.seal()!.batch
-      const fromFirst = first.outbox.seal()!.batch
+      const fromSecond = second.outbox.seal()!
+      const fromFirst = first.outbox.seal()!
       expect(linesOf(fromFirst.body)[0]).toContain('dropped 28 entries')
       expect(fromSecond.body).toBe(fromFirst.body)
     })
@@ -447,8 +446,8 @@ describe('outbox', () => {
       for (let i = 80; i < 140; i++) first.outbox.push(T0 + i, line(i)) // drops entries 0..37 from the chunk
       await first.outbox.persist()
       const second = await reopen(first.store, limits)
-      const fromSecond = second.outbox.seal()!.batch
-      const fromFirst = first.outbox.seal()!.batch
+      const fromSecond = second.outbox.seal()!
+      const fromFirst = first.outbox.seal()!
       expect(linesOf(fromFirst.body)[0]).toContain('dropped 38 entries')
       expect(linesOf(fromFirst.body)[1]).toBe(line(38))
       expect(fromSecond.body).toBe(fromFirst.body)
@@ -470,7 +469,7 @@ describe('outbox', () => {
       const second = await reopen(first.store, limits)
       const rest = (outbox: typeof first.outbox) => {
         const bodies = []
-        for (let sealed; (sealed = outbox.seal()); ) bodies.push(sealed.batch.body)
+        for (let sealed; (sealed = outbox.seal()); ) bodies.push(sealed.body)
         return bodies
       }
       const fromSecond = rest(second.outbox)
@@ -485,8 +484,8 @@ describe('outbox', () => {
       const first = setup()
       for (let i = 0; i < 5; i++) first.outbox.push(T0 + i, line(i))
       await first.outbox.persist()
-      const { batch, written } = first.outbox.seal()!
-      await written
+      const batch = first.outbox.seal()!
+      await batch.written
       await first.outbox.acknowledge(batch)
       const second = await reopen(first.store)
       expect(second.outbox.sealed).toEqual([])
@@ -507,8 +506,8 @@ describe('outbox', () => {
       const first = setup({ maxBatchEntries: 2 })
       for (let i = 0; i < 5; i++) first.outbox.push(T0 + i, line(i))
       await first.outbox.persist()
-      const { batch, written } = first.outbox.seal()!
-      await written
+      const batch = first.outbox.seal()!
+      await batch.written
       await first.outbox.clear()
       expect(first.outbox.sealed).toEqual([])
       await first.outbox.setAppSession('late')
