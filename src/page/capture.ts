@@ -1,6 +1,7 @@
 import type { Level } from '../types'
 import { listen, stopAll } from '../lib/listen'
 import { isError } from '../lib/is-error'
+import { patch } from '../lib/patch'
 
 type Log = (level: Level, message: unknown, context?: unknown) => void
 
@@ -40,27 +41,24 @@ export function captureErrors(log: Log, ignore: ReadonlyArray<string | RegExp> =
  */
 export function captureConsole(log: Log): () => void {
   let inside = false
-  const restores = ['debug', 'log', 'info', 'warn', 'error'].map((method) => {
-    // Each method logs at its own level; `log` at `info`.
-    const level = (method == 'log' ? 'info' : method) as Level
-    const con = console as unknown as Record<string, (...args: unknown[]) => void>
-    const original = con[method]
-    const patched = function (this: unknown, ...args: unknown[]) {
-      if (!inside) {
-        inside = true
-        try {
-          log(level, args[0], args.length > 1 ? { args: args.slice(1) } : undefined)
-        } catch {
-        } finally {
-          inside = false
-        }
-      }
-      return original.apply(this, args)
-    }
-    con[method] = patched
-    return () => {
-      if (con[method] === patched) con[method] = original
-    }
-  })
-  return stopAll(restores)
+  return stopAll(
+    ['debug', 'log', 'info', 'warn', 'error'].map((method) => {
+      // Each method logs at its own level; `log` at `info`.
+      const level = (method == 'log' ? 'info' : method) as Level
+      return patch(console, method, (original: (...args: unknown[]) => void) =>
+        function (this: unknown, ...args: unknown[]) {
+          if (!inside) {
+            inside = true
+            try {
+              log(level, args[0], args.length > 1 ? { args: args.slice(1) } : undefined)
+            } catch {
+            } finally {
+              inside = false
+            }
+          }
+          return original.apply(this, args)
+        },
+      )
+    }),
+  )
 }

@@ -1,6 +1,8 @@
 import type { Level, StatusRanges } from '../types'
 import { ownRequests } from '../lib/own'
 import { safe } from '../lib/console'
+import { patch } from '../lib/patch'
+import { stopAll } from '../lib/listen'
 
 type Log = (level: Level, message: unknown) => void
 
@@ -26,19 +28,7 @@ export function captureNetwork(log: Log, statuses: StatusRanges): () => void {
     const what = typeof outcome == 'number' ? outcome : 'failed: ' + outcome
     log('warn', `${kind} ${String(method || 'GET').toUpperCase()} ${url} ${what} (${Math.round(performance.now() - start)} ms)`)
   })
-  const restores: Array<() => void> = []
-  /** Puts `patched` in place of `target[name]`; the restore puts the original back if ours is still there. */
-  const patch = (target: any, name: string, make: (original: any) => unknown) => {
-    const original = target?.[name]
-    if (typeof original != 'function') return
-    const patched = make(original)
-    target[name] = patched
-    restores.push(() => {
-      if (target[name] === patched) target[name] = original
-    })
-  }
-
-  patch(window, 'fetch', (original) =>
+  const stopFetch = patch(window, 'fetch', (original) =>
     // One named parameter: `fetch.length` is 1, as the original's.
     function fetch(this: unknown, input: RequestInfo | URL) {
       const start = performance.now()
@@ -65,7 +55,7 @@ export function captureNetwork(log: Log, statuses: StatusRanges): () => void {
     if (type == 'loadstart') request[2] = performance.now()
     else report('xhr', request[0], request[1], request[2]!, type == 'load' ? this.status : type)
   }
-  patch(proto, 'open', (original) =>
+  const stopXhr = patch(proto, 'open', (original) =>
     function open(this: XMLHttpRequest, method: string, url: string | URL) {
       // Listeners once per object, whatever it is reused for.
       if (!requests.has(this)) for (const type of ['loadstart', 'load', 'error', 'timeout', 'abort']) this.addEventListener(type, done)
@@ -73,5 +63,5 @@ export function captureNetwork(log: Log, statuses: StatusRanges): () => void {
       return original.apply(this, arguments)
     },
   )
-  return () => restores.forEach((restore) => restore())
+  return stopAll([stopFetch, stopXhr])
 }
