@@ -108,6 +108,9 @@ function startAgent(userConfig: LoggerConfig): Agent {
         end()
       })).acquired,
   )
+  /** The first line of each app session (when `logPageInfo`), made by `make`: the page info. */
+  const firstLine = <R>(make: (level: Level, message: string, context: object) => R) =>
+    config.logPageInfo ? make('info', 'page info', pageInfo(config.release, config.environment)) : undefined
   const notice = (time: number, count: number) =>
     config.format({ time, level: 'warn', message: `horn-logger dropped ${count} entries here: maxStoredBytes (${config.maxStoredBytes}) reached`, seq: -1 })
   const outbox = createOutbox({
@@ -119,7 +122,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
       // The counters behind stats() are the outbox's count events.
       ...settle,
       notice,
-      firstLine: safe(() => (config.logPageInfo ? entries.line('info', 'page info', pageInfo(config.release, config.environment)) : undefined)),
+      firstLine: safe(() => firstLine(entries.line)),
     },
     writeGate: live,
   })
@@ -136,7 +139,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
   })
   entries.setContext(config.context ?? {})
   // The first line of the app session; it goes through `beforeSend` like any other.
-  if (config.logPageInfo) safe(() => entries.add('info', 'page info', pageInfo(config.release, config.environment)))()
+  safe(() => firstLine(entries.add))()
 
   const stops: Array<() => void> = [
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
