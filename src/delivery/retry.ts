@@ -33,10 +33,10 @@ function isOffline(): boolean {
 }
 
 /**
- * Resolves after `ms`, or at once when the browser comes back online (no
- * point waiting out a backoff that the outage caused). Rejects on abort.
+ * Resolves when the browser comes back online (no point waiting out a
+ * backoff that the outage caused), or after `ms` when given. Rejects on abort.
  */
-function pause(ms: number, signal: AbortSignal, untilOnline: boolean): Promise<void> {
+function pause(signal: AbortSignal, ms?: number): Promise<void> {
   // Outside a window (workers aside, e.g. a test runner) there is no online event to wait for.
   const events = typeof addEventListener == 'function'
   return new Promise((resolve, reject) => {
@@ -50,7 +50,7 @@ function pause(ms: number, signal: AbortSignal, untilOnline: boolean): Promise<v
       reject(signal.reason) // before done(), whose resolve() would otherwise win
       done()
     }
-    const timer = untilOnline ? undefined : setTimeout(done, ms)
+    const timer = ms === undefined ? ms : setTimeout(done, ms)
     if (events) addEventListener('online', done)
     signal.addEventListener('abort', aborted)
   })
@@ -69,7 +69,7 @@ export function createRetry({ signal, onRetry }: RetryOptions): RetryPolicy {
   return (attempt) =>
     pRetry(
       async () => {
-        while (isOffline()) await pause(0, signal, true)
+        while (isOffline()) await pause(signal)
         return attempt()
       },
       {
@@ -80,7 +80,7 @@ export function createRetry({ signal, onRetry }: RetryOptions): RetryPolicy {
         onFailedAttempt: async ({ error, attemptNumber }) => {
           if (!(error instanceof RetryableError) || signal.aborted) return
           onRetry?.()
-          await pause(Math.max(error.after ?? 0, backoffMs(attemptNumber)), signal, false)
+          await pause(signal, Math.max(error.after ?? 0, backoffMs(attemptNumber)))
         },
       },
     )
