@@ -112,12 +112,12 @@ export function createLedger(
       if (all.length < 2) return false
       const notices = all.length - batch.count
       const half = Math.ceil(all.length / 2)
-      // Escaping works char by char, and every line ends in `\n`: the whole costs what its lines do.
-      const bytesOf = (part: string[]) => jsonStringBytes(part.join(''))
-      const first = sealBatch(batch.index, time, all.slice(0, half), half - notices, bytesOf(all.slice(0, half)))
-      // The second half's own first time is not kept; it carries the batch's time.
       // Both halves start under the batch's index (and key); reindex numbers them and what follows.
-      const second = sealBatch(batch.index, time, all.slice(half), batch.count - first.count, bytesOf(all.slice(half)))
+      // Escaping works char by char, and every line ends in `\n`: the whole costs what its lines do.
+      const part = (lines: string[], count: number) => sealBatch(batch.index, time, lines, count, jsonStringBytes(lines.join('')))
+      const first = part(all.slice(0, half), half - notices)
+      // The second half's own first time is not kept; it carries the batch's time.
+      const second = part(all.slice(half), batch.count - first.count)
       sealed.splice(at, 1, first, second)
       bytes += first.body.length + second.body.length - batch.body.length
       void reindex(at, batch.index)
