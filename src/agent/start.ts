@@ -47,18 +47,22 @@ export function createAgent(userConfig: LoggerConfig): Agent {
     return startAgent(userConfig)
   } catch (error) {
     warnOnce('could not start (' + String(error) + '); logging is off')
-    return idleAgent(new Promise<string>(() => {}))
+    return idleAgent()
   }
 }
 
+/** Why the logger will never have an app session: the error `ready` rejects with. */
+const refusal = (code: 'unsampled' | 'denied') => new HornLoggerError(code, undefined, code)
+
 /**
  * A logger that does nothing, safely: a tab outside the sample, a page denied
- * from the start, or an agent that could not start. `ready` says why (never
- * settles for the last).
+ * from the start, or (no `why`) an agent that could not start. `ready`
+ * rejects with the refusal (never settles for the last).
  */
-function idleAgent(ready: Promise<string>, sampled = true): Agent {
+function idleAgent(why?: 'unsampled' | 'denied'): Agent {
   const nothing = () => {}
   const none = Promise.resolve()
+  const ready: Promise<string> = why ? Promise.reject(refusal(why)) : new Promise(nothing)
   // Handled here: nobody listening is no unhandled rejection.
   ready.catch(nothing)
   const logger: Logger = {
@@ -77,7 +81,7 @@ function idleAgent(ready: Promise<string>, sampled = true): Agent {
     setLevel: nothing,
     level: 'debug',
     setConsent: nothing,
-    sampled,
+    sampled: why != 'unsampled',
   }
   return { logger, logAt: nothing }
 }
@@ -85,9 +89,9 @@ function idleAgent(ready: Promise<string>, sampled = true): Agent {
 function startAgent(userConfig: LoggerConfig): Agent {
   const config = resolveConfig(userConfig)
   // Decided before anything else: outside the sample, or denied, not one request, not one stored byte.
-  if (!inSample(config.clientId, config.sampleRate)) return idleAgent(Promise.reject(new HornLoggerError('unsampled', undefined, 'unsampled')), false)
-  const denied = new HornLoggerError('denied', undefined, 'denied')
-  if (config.consent == 'denied') return idleAgent(Promise.reject(denied))
+  if (!inSample(config.clientId, config.sampleRate)) return idleAgent('unsampled')
+  if (config.consent == 'denied') return idleAgent('denied')
+  const denied = refusal('denied')
   const abort = new AbortController()
   const signal = abort.signal
   const settle = createSettle()
