@@ -63,7 +63,7 @@ export function redactUrls(text: string, keys: RegExp): string {
  * key's body, up to its END line (or the text's end: a cut key); a card
  * number (13–19 digits, spaces or dashes between; checked by Luhn).
  */
-const SHAPES = /(?:\/\/|%2f%2f)([^\s/?#@"'<>&]+?)(?=@|%40)|\b(?:bearer|basic)\s+([\w.~+/-]+=*)|\b(ey[\w-]{8,}\.ey[\w-]{8,}\.[\w-]*)|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([\s\S]*?)(?=-----END|$)|\b([2-6](?:[ -]?\d){12,18})\b/gi
+const SHAPES = /(?:\/\/|%2f%2f)([^\s/?#@"'<>&]+?)(?=@|%40)|\b(?:bearer|basic)\s+([\w.~+/-]+=*)|\b(ey[\w-]{8,}\.ey[\w-]{8,}\.[\w-]*)|-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----([^]*?)(?=-----END|$)|\b([2-6](?:[ -]?\d){12,18})\b/gi
 
 /**
  * A `name=value`, `name: value` or `"name": "value"` pair whose name holds a
