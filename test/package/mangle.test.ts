@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 const root = new URL('../../', import.meta.url)
-const mangled = Object.keys(JSON.parse(readFileSync(new URL('mangle.json', root), 'utf8')).props.props).map((name) => name.slice(1))
+const pinned: Record<string, string> = JSON.parse(readFileSync(new URL('mangle.json', root), 'utf8')).props.props
+const mangled = Object.keys(pinned).map((name) => name.slice(1))
 
 describe('mangle.json', () => {
   it('lists no name of the public types (dist/horn-logger.d.ts)', () => {
@@ -18,9 +19,19 @@ describe('mangle.json', () => {
     expect(mangled.filter((name) => members.has(name))).toEqual([])
   })
 
+  const stored = ['id', 'clientId', 'started', 'url', 'channel', 'appSessionId', 'nextIndex', 'head', 'mark', 'n', 't', 's', 'l', 'i', 'b', 'y']
+  const wire = ['time', 'data', 'index', 'status', 'body', 'headers', 'credentials', 'keepalive', 'signal', 'method']
+
   it('lists no stored or wire name', () => {
-    const stored = ['id', 'clientId', 'started', 'url', 'channel', 'appSessionId', 'nextIndex', 'head', 'mark', 'n', 't', 's', 'l', 'i', 'b', 'y']
-    const wire = ['time', 'data', 'index', 'status', 'body', 'headers', 'credentials', 'keepalive', 'signal', 'method']
     expect(mangled.filter((name) => stored.includes(name) || wire.includes(name))).toEqual([])
+  })
+
+  // The short names are real property names in the built code: one that is also a stored or wire
+  // name (the one-letter fields of stored records), the snippet's queue (`q`), or a listed name
+  // would land on the same property.
+  it('shortens to names of its own, each once', () => {
+    const short = Object.values(pinned)
+    expect(short.filter((name) => stored.includes(name) || wire.includes(name) || name == 'q' || mangled.includes(name))).toEqual([])
+    expect(new Set(short).size).toBe(short.length)
   })
 })
