@@ -78,11 +78,14 @@ const PAIRS = /(?:^|[^\w.%-]|%\w\w)(?=[\w.-]+\\*["']?\s*[:=%])(?=[\w.-]*?(?:WORD
 
 /**
  * Text that may hold a shape, a cheap superset of `SHAPES`: a `//` and an
- * `@` before the next `/`, the two words, a JWT's `.ey`, a PEM's dashes, 13
- * digits. Most strings (`ICE state: connected`, a stack's URLs) stop here,
- * about ten times cheaper than the shapes themselves.
+ * `@` before the next `/`, the two words, a JWT's `.ey`, a PEM's dashes
+ * (`SHAPED`); 13 digits (`DIGITS`). Most strings (`ICE state: connected`, a
+ * stack's URLs) stop here, about ten times cheaper than the shapes
+ * themselves. Two tests, not one: V8 runs each about four times faster than
+ * the two as alternatives of one pattern.
  */
-const SHAPED = /(?:\/\/|%2f%2f)[^\s/@]+(?:@|%40)|bearer|basic|\.ey|-----|(?:\d[ -]?){13}/i
+const SHAPED = /(?:\/\/|%2f%2f)[^\s/@]+(?:@|%40)|bearer|basic|\.ey|-----/i
+const DIGITS = /(?:\d[ -]?){13}/
 /** The pair matcher of each key matcher (one per logger, made on first use). */
 const pairs = new WeakMap<RegExp, RegExp>()
 
@@ -114,10 +117,11 @@ function hide(all: string, _: string, credential?: string, _jwt?: string, _pem?:
  * a redacted word for pairs.
  */
 export function redactText(text: string, keys: RegExp): string {
-  text = redactUrls(text, keys)
-  if (SHAPED.test(text)) text = text.replace(SHAPES, hide)
-  // A pair has a `:`, `=` or `%` after its name; one native scan, before the costlier word search.
-  if (!/[:=%]/.test(text) || !keys.test(text)) return text
+  // Parameters need `=` or `%`, pairs a `:`, `=` or `%` after a name: one native scan for both.
+  const marked = /[:=%]/.test(text)
+  if (marked) text = redactUrls(text, keys)
+  if (SHAPED.test(text) || DIGITS.test(text)) text = text.replace(SHAPES, hide)
+  if (!marked || !keys.test(text)) return text
   let pair = pairs.get(keys)
   if (!pair) pairs.set(keys, (pair = new RegExp(PAIRS.replace('WORDS', keys.source), 'gi')))
   return text.replace(pair, cut)

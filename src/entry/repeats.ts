@@ -2,14 +2,14 @@ import type { Level } from '../types'
 
 /** The repeat limit's window. */
 const WINDOW_MS = 60_000
-/** Distinct entries tracked in one window; past this the window ends early, so memory stays bounded. */
-const MAX_KEYS = 1000
+/** Slots for distinct entries (a power of two): memory stays fixed whatever the page logs. */
+const SLOTS = 1024
 
 export interface Repeats {
   /**
    * Whether an entry of this level and key (its message; an error's also
    * its top stack frame) may be logged; false when it is over the limit
-   * in this window, and then counted. One Map lookup and one store.
+   * in this window, and then counted.
    */
   keep(level: Level, key: string, time: number): boolean
   /** Reports what was suppressed so far (one `report` call per repeated entry) and starts a new window. */
@@ -22,38 +22,56 @@ export interface Repeats {
  * its suppressed counts are reported when it ends (a timer, started by the
  * first suppression), and at flush, close and page exit (the logger calls
  * `end`). `report` may log.
+ *
+ * Most calls log a message not seen before, so the counts live in a fixed
+ * table, not a Map: a new message costs a few character reads and no
+ * allocation (a Map grew and rehashed on every one of them). Each entry may
+ * sit in one of two slots picked from a hash of its key; a new one takes the
+ * slot with the lower count, so one-off messages replace each other and not a
+ * message that is repeating. An entry already over the limit is never
+ * replaced (its count must add up); a new entry whose two slots both hold
+ * such entries is simply not limited.
  */
 export function createRepeats(limit: number, report: (level: Level, key: string, suppressed: number) => void): Repeats {
-  // Per level, counts of each message in the window: no string is built per call.
-  let seen: Partial<Record<Level, Map<string, number>>> = {}
-  let keys = 0
+  const counts = new Uint32Array(SLOTS)
+  const keys: (string | undefined)[] = Array(SLOTS)
+  const levels: Level[] = Array(SLOTS)
   let until = 0
   let timer: ReturnType<typeof setTimeout> | undefined
 
+  const holds = (slot: number, level: Level, key: string) => keys[slot] === key && levels[slot] == level
   const end = () => {
+    const over: [Level, string, number][] = []
+    for (let slot = 0; slot < SLOTS; slot++) if (counts[slot] > limit) over.push([levels[slot], keys[slot]!, counts[slot] - limit])
     clearTimeout(timer)
     timer = undefined
-    const ended = seen
-    seen = {}
-    keys = until = 0
-    // Its lines start the next window (each says a different count, so none is limited).
-    for (const level in ended)
-      ended[level as Level]!.forEach((count, key) => {
-        if (count > limit) report(level as Level, key, count - limit)
-      })
+    until = 0
+    counts.fill(0)
+    keys.fill(undefined)
+    // Cleared first: these lines start the next window (each says a different count, so none is limited).
+    for (const [level, key, suppressed] of over) report(level, key, suppressed)
   }
 
   return {
     keep(level, key, time) {
-      if (time >= until || keys >= MAX_KEYS) {
+      if (time >= until) {
         end()
         until = time + WINDOW_MS
       }
-      const counts = (seen[level] ??= new Map())
-      const count = (counts.get(key) || 0) + 1
-      if (count == 1) keys++
-      counts.set(key, count)
-      if (count <= limit) return true
+      // Every character of a key up to 64 long; of a longer one, 64 spread over it, from the last (where counters and line numbers are).
+      const n = key.length
+      let hash = n
+      for (let i = n - 1; i >= 0; i -= (n >> 6) + 1) hash = (hash * 31 + key.charCodeAt(i)) | 0
+      // The pair's even slot, then its odd one.
+      let slot = (hash ^ (hash >>> 12)) & (SLOTS - 2)
+      if (!holds(slot, level, key) && !holds(++slot, level, key)) {
+        if (counts[slot] > counts[slot - 1]) slot--
+        if (counts[slot] > limit) return true
+        keys[slot] = key
+        levels[slot] = level
+        counts[slot] = 0
+      }
+      if (++counts[slot] <= limit) return true
       timer ??= setTimeout(end, until - time)
       return false
     },

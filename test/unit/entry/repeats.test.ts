@@ -54,13 +54,32 @@ describe('createRepeats', () => {
     expect(report).not.toHaveBeenCalled()
   })
 
-  it('stays bounded: past 1000 distinct entries the window ends early', () => {
+  it('an entry over the limit stays counted while 100,000 distinct entries pass, and its count adds up', () => {
     const report = vi.fn()
-    const repeats = createRepeats(1, report)
-    repeats.keep('info', 'same', Date.now())
-    repeats.keep('info', 'same', Date.now())
-    for (let i = 0; i < 1000; i++) repeats.keep('info', 'm' + i, Date.now())
-    expect(report).toHaveBeenCalledWith('info', 'same', 1)
+    const repeats = createRepeats(10, report)
+    const t = Date.now()
+    let kept = 0
+    for (let i = 0; i < 15; i++) kept += +repeats.keep('error', 'TypeError: boom (app.js:1:2)', t)
+    for (let i = 0; i < 100_000; i++) expect(repeats.keep('info', 'bench message ' + i, t)).toBe(true)
+    for (let i = 0; i < 15; i++) kept += +repeats.keep('error', 'TypeError: boom (app.js:1:2)', t)
+    expect(kept).toBe(10)
+    repeats.end()
+    expect(report.mock.calls).toEqual([['error', 'TypeError: boom (app.js:1:2)', 20]])
+  })
+
+  it('many messages repeating at once are each limited, each with its own count', () => {
+    const report = vi.fn()
+    const repeats = createRepeats(3, report)
+    const t = Date.now()
+    const messages = Array.from({ length: 200 }, (_, i) => `peer ${i} disconnected`)
+    let kept = 0
+    for (let round = 0; round < 5; round++) for (const m of messages) kept += +repeats.keep('warn', m, t)
+    repeats.end()
+    // Two slots per hash: a message whose two slots are both held by suppressed ones is not limited, never lost.
+    const counted = report.mock.calls.reduce((sum, [, , n]) => sum + n, 0)
+    expect(kept + counted).toBe(1000)
+    expect(report.mock.calls.length).toBeGreaterThan(180)
+    for (const [, , n] of report.mock.calls) expect(n).toBe(2)
   })
 })
 
