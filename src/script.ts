@@ -53,7 +53,7 @@ function start(): void {
   window.hornLogger = agent.logger
   const logger = agent.logger as unknown as Record<string, unknown>
   for (const [method, args, time] of Array.isArray(queued) ? queued : []) {
-    if (LEVELS.includes(method as Level)) agent.logAt(method as Level, time, args[0], args[1])
+    if (LEVELS.includes(method as Level)) agent.log(method as Level, args[0], args[1], undefined, time)
     // linkUser, setContext, setContextProperty, setLevel, …: in order, so entries get the context set before them.
     else if (typeof logger[method] == 'function')
       Promise.resolve((logger[method] as (...a: unknown[]) => unknown).apply(logger, args as unknown[])).catch(() => {})

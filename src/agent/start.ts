@@ -10,7 +10,7 @@ import { createClient } from '../delivery/client'
 import { recoverOrphans } from './recover'
 import { watchPage } from '../page/lifecycle'
 import { captureConsole, captureErrors } from '../page/capture'
-import { createEntries } from '../entry/build'
+import { createEntries, type Entries } from '../entry/build'
 import { pageInfo } from '../page/info'
 import { holdLiveness, type Liveness } from './park'
 import { safe, warnOnce } from '../lib/console'
@@ -26,8 +26,8 @@ import { createView, levelMethods } from './view'
 /** The logger plus what the script-tag entry needs to replay calls queued before it loaded. */
 export interface Agent {
   logger: Logger
-  /** Logs as if called at `time`. */
-  logAt(level: Level, time: number, message: unknown, context?: unknown): void
+  /** The entry builder's `log`: its `at` logs a call as made at that time. */
+  log: Entries['log']
 }
 
 function newId(): string {
@@ -83,7 +83,7 @@ function idleAgent(why?: 'unsampled' | 'denied'): Agent {
     setConsent: nothing,
     sampled: why != 'unsampled',
   }
-  return { logger, logAt: nothing }
+  return { logger, log: nothing }
 }
 
 function startAgent(userConfig: LoggerConfig): Agent {
@@ -194,5 +194,5 @@ function startAgent(userConfig: LoggerConfig): Agent {
   }
 
   const logger = createView(entries, settle, pace, sender, client, outbox, consent, ready, close)
-  return { logger, logAt: (level, time, message, context) => entries.log(level, message, context, undefined, time) }
+  return { logger, log: entries.log }
 }
