@@ -149,7 +149,7 @@ function startAgent(userConfig: LoggerConfig): Agent {
     // At exit the sender stores everything at once; a persist tick still due then finds nothing left.
     watchPage({
       onExit: safe(() => granted() && (entries.reportRepeats(), sender.exit())),
-      onResume: safe(() => void sender.kick()),
+      onResume: safe(sender.kick),
       onPark: safe(() => lock?.park()),
       onUnpark: safe(() => lock?.unpark()),
     }),
