@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 // @ts-expect-error: plain JavaScript module
 import { chromiumOptions } from '../../demo/chromium.mjs'
-import { agentPage, entryNumbers, holdLogs, lines, range, startServer, waitFor, type HornServer } from '../support/harness'
+import { agentPage, entryNumbers, flushedId, holdLogs, lines, range, startServer, useServer, waitFor, type HornServer } from '../support/harness'
 
 let browser: Browser
 
@@ -64,11 +64,7 @@ function countingPage(attrs: Record<string, string>): string {
 }
 
 describe('consent', () => {
-  let server: HornServer
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(() => server?.close())
+  const server = useServer()
 
   it('pending: 50 entries stay in memory (no request, no IndexedDB, no localStorage for 3 s); granted: all 50 once, in order, with their times from before the grant', async () => {
     const context = await browser.newContext()
@@ -193,11 +189,7 @@ describe('consent', () => {
 })
 
 describe('sampling', () => {
-  let server: HornServer
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(() => server?.close())
+  const server = useServer()
 
   it('sampleRate 0: nothing leaves the page, sampled is false, the logger is a working no-op', async () => {
     const context = await browser.newContext()
@@ -256,11 +248,7 @@ describe('sampling', () => {
 })
 
 describe('the async snippet', () => {
-  let server: HornServer
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(() => server?.close())
+  const server = useServer()
 
   it('queues setConsent with the entries and replays it in order: kept while pending, then sent', async () => {
     const context = await browser.newContext()
@@ -285,11 +273,7 @@ describe('the async snippet', () => {
   })(window, document)
 </script></head><body></body></html>`
     await open(page, server.page('snippet.html', html))
-    const id = await page.evaluate(async () => {
-      const log = (window as any).hornLogger
-      await log.flush({ timeout: 10_000 })
-      return log.appSessionId as string
-    })
+    const id = await flushedId(page, 10_000)
     expect(entryNumbers(server.state.logs(id))).toEqual([0, 1])
     await context.close()
   })
