@@ -94,6 +94,17 @@ function fail(message: string): never {
   throw new Error(message)
 }
 
+/**
+ * The reference server as `npm run demo` serves it (demo/public, the viewer,
+ * unless `options.publicDir` says otherwise), silent, on 127.0.0.1 and a free
+ * port: for tests that read it over HTTP, not through its state.
+ */
+export async function startDemoServer(options: Record<string, unknown> = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const horn = createHornServer({ log: () => {}, ...options })
+  const { url } = await horn.listen(0, '127.0.0.1')
+  return { url, close: () => horn.close() }
+}
+
 /** An HTML page that loads the built bundle with a script tag carrying `attrs` as `data-*`. */
 export function agentPage(attrs: Record<string, string>, body = ''): string {
   const data = Object.entries(attrs)
