@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 // @ts-expect-error: plain JavaScript module
 import { chromiumOptions } from '../../demo/chromium.mjs'
-import { agentPage, entryNumbers, flushedId, holdLogs, lines, range, startServer, useServer, waitFor, type HornServer } from '../support/harness'
+import { agentPage, entryNumbers, flushedId, holdLogs, lines, range, readAgentKeys, startServer, useServer, waitFor, type HornServer } from '../support/harness'
 
 let browser: Browser
 
@@ -36,22 +36,7 @@ const stored = (page: Page) =>
   page.evaluate(async () => ({ databases: (await indexedDB.databases()).map((d) => d.name), localStorage: localStorage.length }))
 
 /** The keys of the agent's IndexedDB store (opens it: call only once it exists). */
-const storedKeys = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const open = indexedDB.open('horn-logger')
-        open.onerror = () => reject(open.error)
-        open.onsuccess = () => {
-          const db = open.result
-          const keys = db.transaction('records').objectStore('records').getAllKeys()
-          keys.onsuccess = () => {
-            db.close()
-            resolve(keys.result as string[])
-          }
-        }
-      }),
-  )
+const storedKeys = (page: Page) => page.evaluate(readAgentKeys)
 
 /** A page whose every `fetch` call start is recorded (`window.fetches`, performance.now() times) before the agent loads. */
 function countingPage(attrs: Record<string, string>): string {

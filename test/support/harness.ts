@@ -199,6 +199,25 @@ export function indexesOf(server: HornServer, id: string): number[] {
   return server.state.batches(id).map((b) => b.index)
 }
 
+/**
+ * Runs in the page (passed to `evaluate`): the keys of the agent's IndexedDB
+ * record store. It opens the database: call it only once the agent made it.
+ */
+export function readAgentKeys(): Promise<string[]> {
+  return new Promise<string[]>((resolve, reject) => {
+    const open = indexedDB.open('horn-logger')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const db = open.result
+      const keys = db.transaction('records').objectStore('records').getAllKeys()
+      keys.onsuccess = () => {
+        db.close()
+        resolve(keys.result as string[])
+      }
+    }
+  })
+}
+
 export async function stats(page: Page) {
   return page.evaluate(() => (window as any).hornLogger.stats())
 }
