@@ -45,24 +45,26 @@ window.bench = {
  * horn-logger from a script tag (0.1.0 has no page-info line and ignores the option).
  * @param {string} script
  * @param {string} sinkUrl
+ * @param {object} [config] more options for createLogger
  */
-const hornPage = (script, sinkUrl) =>
+const hornPage = (script, sinkUrl, config = {}) =>
   page(
     'logger.info',
     `</script><script src="${script}"></script><script>
-const logger = HornLogger.createLogger({ clientId: 'bench', apiUrl: ${JSON.stringify(sinkUrl)}, captureErrors: false, logPageInfo: false })`,
+const logger = HornLogger.createLogger({ clientId: 'bench', apiUrl: ${JSON.stringify(sinkUrl)}, captureErrors: false, logPageInfo: false, ...${JSON.stringify(config)} })`,
     `ready: logger.ready,
   flush: (timeout) => logger.flush({ timeout }),
   stats: () => logger.stats(),`,
   )
 
 /**
- * @param {{ sinkUrl: string, hornScript: string, baselineScript?: string }} o
+ * @param {{ sinkUrl: string, hornScript: string, baselineScript?: string, hornConfig?: object }} o
+ *   `hornConfig`: more options for this build's logger only (0.1.0 keeps its defaults)
  * @returns {Record<string, string>} path → HTML
  */
-export function contenderPages({ sinkUrl, hornScript, baselineScript = '/horn-logger-0.1.0.min.js' }) {
+export function contenderPages({ sinkUrl, hornScript, baselineScript = '/horn-logger-0.1.0.min.js', hornConfig }) {
   return {
-    '/horn.html': hornPage(hornScript, sinkUrl),
+    '/horn.html': hornPage(hornScript, sinkUrl, hornConfig),
     '/horn-0.1.0.html': hornPage(baselineScript, sinkUrl),
     '/datadog.html': page(
       'DD_LOGS.logger.info',

@@ -11,6 +11,8 @@
 // mobile" is 4×), whose rows carry the "CPU 4× slower" label.
 //
 //   node bench/run.mjs [--only horn,horn010,datadog,noop,console] ...
+//   node bench/run.mjs --horn-config '{"repeatLimit":0}' --no-write ...
+//     (this build's logger with more options: one feature's share of a figure)
 //
 // This file wires the phases together; measuring is in bench/measure/*.mjs,
 // the table and its notes in bench/report.mjs.
@@ -63,6 +65,7 @@ export { CHROMIUM_PATH as CHROMIUM } from '../demo/chromium.mjs'
  * @property {number} [stallMs]  Datadog: stop waiting when its sink has had nothing new for this long
  *                               (default 35,000: it holds a partial batch up to 30 s; smoke 2,000)
  * @property {string[]} [only]  run only these contenders (development; ratios need horn and datadog)
+ * @property {object} [hornConfig] more createLogger options for this build's page (not 0.1.0's)
  * @property {(line: string) => void} [log] progress lines (default: stderr)
  */
 
@@ -118,7 +121,7 @@ export async function runBench(options = {}) {
   hornFile = snapshot
 
   const sink = await startSink()
-  const pages = contenderPages({ sinkUrl: sink.url, hornScript: '/horn-logger.min.js' })
+  const pages = contenderPages({ sinkUrl: sink.url, hornScript: '/horn-logger.min.js', hornConfig: options.hornConfig })
   const server = await startPageServer({
     pages: () => pages,
     files: { '/horn-logger.min.js': hornFile, '/horn-logger-0.1.0.min.js': BASELINE_BUNDLE, '/datadog-logs.js': DATADOG_BUNDLE },
@@ -217,8 +220,11 @@ export function parseArgs(argv) {
     else if (a === '--profile') o.profile = true
     else if (a === '--no-write') o.write = false
     else if (a === '--only') o.only = argv[++i].split(',')
+    else if (a === '--horn-config') o.hornConfig = JSON.parse(argv[++i])
     else throw new Error(`unknown option ${a}`)
   }
+  // A variant's figures are for comparing, not the results file.
+  if (o.hornConfig && o.write) throw new Error('--horn-config goes with --no-write')
   return o
 }
 
