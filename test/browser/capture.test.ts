@@ -4,30 +4,14 @@
  * The bundle's size budget is test/package/size.test.ts.
  */
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { agentPage, entryNumbers, launch, lines, range, startServer, type HornServer } from '../support/harness'
+import { describe, expect, it } from 'vitest'
+import { agentPage, entryNumbers, flushAndRead, lines, range, useBrowser, useServer } from '../support/harness'
 
-let server: HornServer
-let browser: Awaited<ReturnType<typeof launch>>
+const server = useServer()
+const browser = useBrowser()
 
-beforeAll(async () => {
-  server = await startServer()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
-
-async function flushAndRead(page: Page): Promise<string> {
-  const id = await page.evaluate(async () => {
-    const log = (window as any).hornLogger
-    await log.flush({ timeout: 10_000 })
-    return log.appSessionId
-  })
-  return server.state.logs(id) ?? ''
-}
+/** How long a test waits for the agent to flush what it logged. */
+const FLUSH_MS = 10_000
 
 describe('capture', () => {
   it('turns uncaught errors and unhandled rejections into error entries', async () => {
@@ -41,7 +25,7 @@ describe('capture', () => {
     )
     await page.goto(server.page('errors.html', agentPage({ 'client-id': 'errors', 'api-url': server.url, 'log-page-info': 'false' }, '<script src="/thrower.js"></script>')))
     await page.waitForFunction(() => (window as any).hornLogger.stats().logged >= 3)
-    const text = await flushAndRead(page)
+    const text = await flushAndRead(page, server, FLUSH_MS)
     expect(text).toMatch(/ERROR TypeError: kaboom \{.*"source":"http:\/\/127\.0\.0\.1:\d+\/thrower\.js:1:\d+"/)
     expect(text).toMatch(/ERROR Error: nobody caught me \{.*"unhandledRejection":true/)
     expect(text).toMatch(/ERROR Unhandled promise rejection \{"reason":"a plain string"\}/)
@@ -60,7 +44,7 @@ describe('capture', () => {
     })
     // The uncaught error has reached the window's listeners (the agent's would be among them): the assertion is on what was captured.
     await page.waitForFunction(() => (window as any).errorDispatched, undefined, { timeout: 5000 })
-    const text = await flushAndRead(page)
+    const text = await flushAndRead(page, server, FLUSH_MS)
     expect(lines(text)).toHaveLength(1)
     expect(text).toContain('INFO marker')
   })
@@ -79,7 +63,7 @@ describe('capture', () => {
       // A config that makes the logger warn (through the original console) must not loop.
       ;(window as any).HornLogger.createLogger({ clientId: 'x', apiUrl: location.origin, level: 'loud', storage: 'memory' }).close()
     })
-    const text = await flushAndRead(page)
+    const text = await flushAndRead(page, server, FLUSH_MS)
     expect(lines(text).map((l) => l.split(' ').slice(1, 3).join(' '))).toEqual(['INFO hello', 'INFO info', 'WARN warn', 'ERROR error'])
     expect(text).toContain('INFO hello {"args":[{"room":"blue"}]}')
     expect(printed).toEqual(expect.arrayContaining(['info:info line', 'warning:warn line', 'error:error line']))
@@ -115,7 +99,7 @@ describe('script tag', () => {
     })
     await page.goto(server.page('async.html', html))
     await page.waitForFunction(() => typeof (window as any).hornLogger.stats == 'function')
-    const text = await flushAndRead(page)
+    const text = await flushAndRead(page, server, FLUSH_MS)
     const queuedAt = await page.evaluate(() => (window as any).queuedAt)
     expect(entryNumbers(text)).toEqual(range(50))
     // The first entry is the page-info line, logged when the script ran; the queued ones keep their own times.

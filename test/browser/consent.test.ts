@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 // @ts-expect-error: plain JavaScript module
 import { chromiumOptions } from '../../demo/chromium.mjs'
-import { agentPage, entryNumbers, holdLogs, lines, range, startServer, waitFor, type HornServer } from '../support/harness'
+import { agentPage, entryNumbers, flushedId, holdLogs, lines, range, readAgentKeys, startServer, useServer, waitFor, type HornServer } from '../support/harness'
 
 let browser: Browser
 
@@ -36,22 +36,7 @@ const stored = (page: Page) =>
   page.evaluate(async () => ({ databases: (await indexedDB.databases()).map((d) => d.name), localStorage: localStorage.length }))
 
 /** The keys of the agent's IndexedDB store (opens it: call only once it exists). */
-const storedKeys = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const open = indexedDB.open('horn-logger')
-        open.onerror = () => reject(open.error)
-        open.onsuccess = () => {
-          const db = open.result
-          const keys = db.transaction('records').objectStore('records').getAllKeys()
-          keys.onsuccess = () => {
-            db.close()
-            resolve(keys.result as string[])
-          }
-        }
-      }),
-  )
+const storedKeys = (page: Page) => page.evaluate(readAgentKeys)
 
 /** A page whose every `fetch` call start is recorded (`window.fetches`, performance.now() times) before the agent loads. */
 function countingPage(attrs: Record<string, string>): string {
@@ -64,11 +49,7 @@ function countingPage(attrs: Record<string, string>): string {
 }
 
 describe('consent', () => {
-  let server: HornServer
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(() => server?.close())
+  const server = useServer()
 
   it('pending: 50 entries stay in memory (no request, no IndexedDB, no localStorage for 3 s); granted: all 50 once, in order, with their times from before the grant', async () => {
     const context = await browser.newContext()
@@ -193,11 +174,7 @@ describe('consent', () => {
 })
 
 describe('sampling', () => {
-  let server: HornServer
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(() => server?.close())
+  const server = useServer()
 
   it('sampleRate 0: nothing leaves the page, sampled is false, the logger is a working no-op', async () => {
     const context = await browser.newContext()
@@ -256,11 +233,7 @@ describe('sampling', () => {
 })
 
 describe('the async snippet', () => {
-  let server: HornServer
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(() => server?.close())
+  const server = useServer()
 
   it('queues setConsent with the entries and replays it in order: kept while pending, then sent', async () => {
     const context = await browser.newContext()
@@ -285,11 +258,7 @@ describe('the async snippet', () => {
   })(window, document)
 </script></head><body></body></html>`
     await open(page, server.page('snippet.html', html))
-    const id = await page.evaluate(async () => {
-      const log = (window as any).hornLogger
-      await log.flush({ timeout: 10_000 })
-      return log.appSessionId as string
-    })
+    const id = await flushedId(page, 10_000)
     expect(entryNumbers(server.state.logs(id))).toEqual([0, 1])
     await context.close()
   })

@@ -4,21 +4,12 @@
  * at runtime, and the async snippet replaying context calls.
  */
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { agentPage, entryNumbers, launch, lines, range, startServer, type HornServer } from '../support/harness'
+import { agentPage, entryNumbers, lines, range, useBrowser, useServer } from '../support/harness'
 
-let server: HornServer
-let browser: Awaited<ReturnType<typeof launch>>
-
-beforeAll(async () => {
-  server = await startServer()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const server = useServer()
+const browser = useBrowser()
 
 /** An attribute value, escaped for `agentPage`'s double quotes. */
 const attr = (value: unknown) => JSON.stringify(value).replace(/"/g, '&quot;')

@@ -5,21 +5,11 @@
  * of an app session registered anew after a 404.
  */
 import { createServer, type AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { agentPage, launch, lines, startServer, waitFor, type HornServer } from '../support/harness'
+import { describe, expect, it } from 'vitest'
+import { agentPage, flushAndRead, lines, startServer, useBrowser, useServer, waitFor } from '../support/harness'
 
-let server: HornServer
-let browser: Awaited<ReturnType<typeof launch>>
-
-beforeAll(async () => {
-  server = await startServer()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const server = useServer()
+const browser = useBrowser()
 
 /** A port nothing listens on (not one of the browser's unsafe ports): connections to it are refused. */
 function closedPort(): Promise<number> {
@@ -30,14 +20,8 @@ function closedPort(): Promise<number> {
   }))
 }
 
-async function flushAndRead(page: Page, on = server): Promise<string> {
-  const id = await page.evaluate(async () => {
-    const log = (window as any).hornLogger
-    await log.flush({ timeout: 20_000 })
-    return log.appSessionId
-  })
-  return on.state.logs(id) ?? ''
-}
+/** How long a test waits for the agent to flush what it logged. */
+const FLUSH_MS = 20_000
 
 describe('signal, not noise', () => {
   it('an error thrown 10,000 times costs 10 lines and one count that adds up; markers logged between arrive once each', async () => {
@@ -51,7 +35,7 @@ describe('signal, not noise', () => {
         if (i % 1000 == 0) (window as any).hornLogger.info('marker ' + i)
       }
     })
-    const all = lines(await flushAndRead(page))
+    const all = lines(await flushAndRead(page, server, FLUSH_MS))
     const errors = all.filter((l) => / ERROR TypeError: x is undefined /.test(l))
     const summaries = all.filter((l) => /horn-logger suppressed/.test(l))
     expect(errors).toHaveLength(10)
@@ -95,7 +79,7 @@ describe('signal, not noise', () => {
       dispatchEvent(new ErrorEvent('error', { error, message: 'Uncaught Error: extension trouble', filename: 'chrome-extension://abcdefgh/content.js' }))
     })
     await second.evaluate(() => reportError(new Error('a real one')))
-    const text = await flushAndRead(second)
+    const text = await flushAndRead(second, server, FLUSH_MS)
     expect(text).toContain('ERROR Error: a real one')
     expect(text).not.toMatch(/Script error|ResizeObserver|extension trouble/)
     expect(lines(text)).toHaveLength(1)
@@ -135,7 +119,7 @@ describe('signal, not noise', () => {
     // The agent's own sends got 503s meanwhile.
     await waitFor('the agent’s own logs request answered 503', () => server.state.requests.some((r) => r.path == `/app_sessions/${id}/logs` && r.status == 503), 10_000)
     server.controls.logsUp()
-    const all = lines(await flushAndRead(page))
+    const all = lines(await flushAndRead(page, server, FLUSH_MS))
     const warns = all.filter((l) => / WARN /.test(l))
     expect(warns).toHaveLength(4)
     expect(warns[0]).toMatch(/ WARN fetch POST \/app_sessions\/page-call\/logs\?token=\[redacted\] 503 \(\d+ ms\)$/)
@@ -163,7 +147,7 @@ describe('signal, not noise', () => {
           }),
         `${other}/pixel.png`,
       )
-      const all = lines(await flushAndRead(page, strict))
+      const all = lines(await flushAndRead(page, strict, FLUSH_MS))
       expect(all).toHaveLength(1)
       expect(all[0]).toMatch(/ WARN CSP img-src blocked http:\/\/localhost:\d+\/pixel\.png/)
       await page.close()

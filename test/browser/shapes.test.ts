@@ -5,23 +5,14 @@
  * the page URL, none of them reaches a request or IndexedDB; the harmless
  * look-alikes support staff need stay as they are.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Request } from 'playwright-core'
-import { agentPage, holdLogs, launch, lines, startServer, stats, waitFor, type HornServer } from '../support/harness'
+import { agentPage, flushedId, holdLogs, lines, stats, useBrowser, useServer, waitFor } from '../support/harness'
 import { HARMLESS, PLANTED_URL_QUERY, SECRETS, SHAPES, plantShapes, readAgentDatabase } from '../support/shapes'
 
-let site: HornServer
-let browser: Awaited<ReturnType<typeof launch>>
 const hold = holdLogs()
-
-beforeAll(async () => {
-  site = await startServer({ onLogs: () => hold.onLogs() })
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await site?.close()
-})
+const site = useServer({ onLogs: () => hold.onLogs() })
+const browser = useBrowser()
 
 describe('secrets by shape', () => {
   it('none of the planted shapes leaves the page or reaches IndexedDB; the harmless look-alikes stay', async () => {
@@ -42,11 +33,7 @@ describe('secrets by shape', () => {
     for (const secret of SECRETS) expect(stored, secret).not.toContain(secret)
 
     hold.release()
-    const id = await page.evaluate(async () => {
-      const log = (window as any).hornLogger
-      await log.flush({ timeout: 30_000 })
-      return log.appSessionId as string
-    })
+    const id = await flushedId(page, 30_000)
     await Promise.all(pending)
     const text = site.state.logs(id)!
     expect(lines(text)).toHaveLength(logged)

@@ -11,11 +11,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 // @ts-expect-error: plain JavaScript module with JSDoc types
-import { createHornServer } from '../../demo/server.mjs'
-// @ts-expect-error: plain JavaScript module with JSDoc types
 import { VIEWPORT } from '../../demo/screenshots.mjs'
 // @ts-expect-error: plain JavaScript module
 import { chromiumOptions } from '../../demo/chromium.mjs'
+import { startDemoServer } from '../support/harness'
 import { CALL_AT, ORIGINAL_FILE, THROW_AT, minifiedApp } from '../support/minified'
 
 const WAIT_MS = 15_000
@@ -26,12 +25,7 @@ const WARN_FROM_S = 10
 const WARN_TO_S = 19
 const CALL_S = 30
 
-interface Horn {
-  listen(port: number, host: string): Promise<{ url: string }>
-  close(): Promise<void>
-}
-
-let horn: Horn
+let horn: Awaited<ReturnType<typeof startDemoServer>>
 let url: string
 let browser: Browser
 let mapsDir: string
@@ -43,8 +37,8 @@ beforeAll(async () => {
   stack = app.stack
   mapsDir = mkdtempSync(join(tmpdir(), 'horn-viewer-maps-'))
   writeFileSync(join(mapsDir, 'app.min.js.map'), app.map)
-  horn = createHornServer({ log: () => {}, sourceMapsDir: mapsDir })
-  ;({ url } = await horn.listen(0, '127.0.0.1'))
+  horn = await startDemoServer({ sourceMapsDir: mapsDir })
+  url = horn.url
   browser = await chromium.launch(chromiumOptions())
 })
 

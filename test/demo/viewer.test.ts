@@ -9,11 +9,10 @@ import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 // @ts-expect-error: plain JavaScript module with JSDoc types
-import { createHornServer } from '../../demo/server.mjs'
-// @ts-expect-error: plain JavaScript module with JSDoc types
 import { VIEWPORT } from '../../demo/screenshots.mjs'
 // @ts-expect-error: plain JavaScript module
 import { chromiumOptions } from '../../demo/chromium.mjs'
+import { startDemoServer } from '../support/harness'
 
 const WAIT_MS = 15_000
 const LINES = 10_000
@@ -21,19 +20,14 @@ const LINES_PER_BATCH = 100
 const T0 = Date.UTC(2026, 10, 28, 5, 0, 0)
 const JSON_TYPE = { 'Content-Type': 'application/json' }
 
-interface Horn {
-  listen(port: number, host: string): Promise<{ url: string }>
-  close(): Promise<void>
-}
-
-let horn: Horn
+let horn: Awaited<ReturnType<typeof startDemoServer>>
 let url: string
 let browser: Browser
 
 beforeAll(async () => {
   if (!existsSync('dist/api.mjs')) throw new Error('dist/ is missing: run `npm run build` first')
-  horn = createHornServer({ log: () => {} })
-  ;({ url } = await horn.listen(0, '127.0.0.1'))
+  horn = await startDemoServer()
+  url = horn.url
   browser = await chromium.launch(chromiumOptions())
 })
 

@@ -9,7 +9,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { DEMO_CSP } from '../../demo/server.mjs'
-import { agentPage, entryNumbers, holdLogs, indexesOf, lines, range, startServer, waitFor, type HornServer } from '../support/harness'
+import { agentPage, entryNumbers, flushedId, holdLogs, indexesOf, lines, range, readAgentKeys, startServer, waitFor, type HornServer } from '../support/harness'
 import { killAll, tempDir, type Engine, type EngineBrowser, type EnginePage } from './driver'
 import { HARMLESS, PLANTED_URL_QUERY, SECRETS, SHAPES, plantShapes, readAgentDatabase } from '../support/shapes'
 
@@ -663,11 +663,7 @@ export function provePromises(engine: Engine): void {
           expect(stored).toContain('harmless')
           for (const secret of SECRETS) expect(stored, secret).not.toContain(secret)
           hold.release()
-          const id = await page.evaluate(async () => {
-            const log = (window as any).hornLogger
-            await log.flush({ timeout: 30_000 })
-            return log.appSessionId as string
-          })
+          const id = await flushedId(page, 30_000)
           const text = server.state.logs(id)!
           expect(lines(text)).toHaveLength(logged)
           for (const secret of SECRETS) expect(text, secret).not.toContain(secret)
@@ -759,22 +755,8 @@ export function provePromises(engine: Engine): void {
             void log.flush({ timeout: 60_000 })
           })
           await waitFor('a logs request held', () => server.arrivals.some((r) => r.path.endsWith('/logs')), 15_000)
-          const keys = () =>
-            page.evaluate(
-              () =>
-                new Promise<number>((resolve, reject) => {
-                  const request = indexedDB.open('horn-logger')
-                  request.onerror = () => reject(request.error)
-                  request.onsuccess = () => {
-                    const db = request.result
-                    const count = db.transaction('records').objectStore('records').count()
-                    count.onsuccess = () => {
-                      db.close()
-                      resolve(count.result)
-                    }
-                  }
-                }),
-            )
+          /** How many records the agent's IndexedDB store holds. */
+          const keys = () => page.evaluate(readAgentKeys).then((keys) => keys.length)
           await waitFor('the instance stored', async () => (await keys()) > 0, 5_000)
           await page.evaluate(() => {
             const log = (window as any).hornLogger

@@ -11,9 +11,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error: plain JavaScript module with JSDoc types
-import { createHornServer } from '../../demo/server.mjs'
-import { waitFor } from '../support/harness'
+import { startDemoServer, waitFor } from '../support/harness'
 import { packAndInstall, type Installed } from '../support/pack'
 import { CALL_AT, ORIGINAL_FILE, THROW_AT, minifiedApp } from '../support/minified'
 
@@ -23,13 +21,8 @@ const BLUE_ROOM = '0b8f5e2a-6c1d-4e8f-9a3b-1c2d3e4f5a6b'
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0)
 const HOUR = 3_600_000
 
-interface Horn {
-  listen(port: number, host: string): Promise<{ url: string }>
-  close(): Promise<void>
-}
-
 let installed: Installed
-let horn: Horn
+let horn: Awaited<ReturnType<typeof startDemoServer>>
 let url: string
 let publicDir: string
 let mapsDir: string
@@ -85,8 +78,8 @@ beforeAll(async () => {
   installed = packAndInstall()
   publicDir = mkdtempSync(join(tmpdir(), 'horn-cli-public-'))
   mapsDir = mkdtempSync(join(tmpdir(), 'horn-cli-maps-'))
-  horn = createHornServer({ publicDir, log: () => {} })
-  ;({ url } = await horn.listen(0, '127.0.0.1'))
+  horn = await startDemoServer({ publicDir })
+  url = horn.url
 
   // Three page loads: one in the Blue Room with alice linked, two others an hour apart.
   ids.blue = (await post('/app_sessions/new/conference-ui', { started: T0, url: 'https://conf.example.com/room/blue?cli-test', channel: BLUE_ROOM })).id

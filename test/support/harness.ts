@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 // @ts-expect-error: plain JavaScript module with JSDoc types
 import { createHornServer } from '../../demo/server.mjs'
 // @ts-expect-error: plain JavaScript module
@@ -67,6 +68,43 @@ export async function startServer(options: { onLogs?: OnLogs; contentSecurityPol
   }
 }
 
+/**
+ * The reference server for the tests of the enclosing file or `describe`:
+ * started in `beforeAll`, closed in `afterAll`. The object stands for that
+ * server, so a test uses it as it would the one `startServer` gives.
+ */
+export function useServer(options: Parameters<typeof startServer>[0] = {}): HornServer {
+  let server: HornServer | undefined
+  beforeAll(async () => {
+    server = await startServer(options)
+  })
+  afterAll(() => server?.close())
+  const started = () => server ?? fail('the server starts in beforeAll: use it in a test or a hook')
+  return {
+    get url() { return started().url },
+    get state() { return started().state },
+    get controls() { return started().controls },
+    get arrivals() { return started().arrivals },
+    close: () => started().close(),
+    page: (name, html) => started().page(name, html),
+  }
+}
+
+function fail(message: string): never {
+  throw new Error(message)
+}
+
+/**
+ * The reference server as `npm run demo` serves it (demo/public, the viewer,
+ * unless `options.publicDir` says otherwise), silent, on 127.0.0.1 and a free
+ * port: for tests that read it over HTTP, not through its state.
+ */
+export async function startDemoServer(options: Record<string, unknown> = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const horn = createHornServer({ log: () => {}, ...options })
+  const { url } = await horn.listen(0, '127.0.0.1')
+  return { url, close: () => horn.close() }
+}
+
 /** An HTML page that loads the built bundle with a script tag carrying `attrs` as `data-*`. */
 export function agentPage(attrs: Record<string, string>, body = ''): string {
   const data = Object.entries(attrs)
@@ -92,6 +130,41 @@ export async function launch(persistent = false): Promise<{ context: BrowserCont
   const browser: Browser = await chromium.launch(chromiumOptions())
   const context = await browser.newContext()
   return { context, close: () => browser.close() }
+}
+
+/**
+ * A browser (as `launch` gives it) for the tests of the enclosing file or
+ * `describe`: launched in `beforeAll`, closed in `afterAll`.
+ */
+export function useBrowser(persistent = false): Awaited<ReturnType<typeof launch>> {
+  let browser: Awaited<ReturnType<typeof launch>> | undefined
+  beforeAll(async () => {
+    browser = await launch(persistent)
+  })
+  afterAll(() => browser?.close())
+  return {
+    get context() { return (browser ?? fail('the browser launches in beforeAll: use it in a test or a hook')).context },
+    close: () => browser?.close() ?? Promise.resolve(),
+  }
+}
+
+/** A page of either driver: Playwright's, or the engine suite's (test/engines/driver.ts). */
+interface Evaluates {
+  evaluate<T, A>(fn: (arg: A) => T | Promise<T>, arg: A): Promise<T>
+}
+
+/** Flushes the page's agent, waiting at most `timeoutMs`, and gives its app session id. */
+export function flushedId(page: Evaluates, timeoutMs: number): Promise<string> {
+  return page.evaluate(async (timeout) => {
+    const log = (window as any).hornLogger
+    await log.flush({ timeout })
+    return log.appSessionId as string
+  }, timeoutMs)
+}
+
+/** Flushes the page's agent (at most `timeoutMs`) and gives what `server` holds of its app session ('' for nothing). */
+export async function flushAndRead(page: Evaluates, server: HornServer, timeoutMs: number): Promise<string> {
+  return server.state.logs(await flushedId(page, timeoutMs)) ?? ''
 }
 
 /** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
@@ -124,6 +197,25 @@ export const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) =
 /** Every stored batch of an app session has the next index: 0, 1, 2, … */
 export function indexesOf(server: HornServer, id: string): number[] {
   return server.state.batches(id).map((b) => b.index)
+}
+
+/**
+ * Runs in the page (passed to `evaluate`): the keys of the agent's IndexedDB
+ * record store. It opens the database: call it only once the agent made it.
+ */
+export function readAgentKeys(): Promise<string[]> {
+  return new Promise<string[]>((resolve, reject) => {
+    const open = indexedDB.open('horn-logger')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const db = open.result
+      const keys = db.transaction('records').objectStore('records').getAllKeys()
+      keys.onsuccess = () => {
+        db.close()
+        resolve(keys.result as string[])
+      }
+    }
+  })
 }
 
 export async function stats(page: Page) {

@@ -43,6 +43,13 @@ describe('createRetry', () => {
     vi.restoreAllMocks()
   })
 
+  /** The network comes back: navigator.onLine turns true, the online event fires, and what it makes due runs. */
+  async function backOnline() {
+    online = true
+    window.dispatchEvent(new Event('online'))
+    await vi.advanceTimersByTimeAsync(0)
+  }
+
   /** An attempt that fails with the given errors in turn, then resolves 'done'. */
   function failing(...errors: Error[]) {
     const attempt = vi.fn(async () => {
@@ -157,9 +164,7 @@ describe('createRetry', () => {
     const result = track(createRetry({ signal: new AbortController().signal })(attempt))
     await vi.advanceTimersByTimeAsync(10 * 60_000)
     expect(attempt).not.toHaveBeenCalled()
-    online = true
-    window.dispatchEvent(new Event('online'))
-    await vi.advanceTimersByTimeAsync(0)
+    await backOnline()
     expect(attempt).toHaveBeenCalledTimes(1)
     expect(result.value).toBe('done')
   })
@@ -172,9 +177,7 @@ describe('createRetry', () => {
     online = false
     await vi.advanceTimersByTimeAsync(60_000)
     expect(attempt).toHaveBeenCalledTimes(1)
-    online = true
-    window.dispatchEvent(new Event('online'))
-    await vi.advanceTimersByTimeAsync(0)
+    await backOnline()
     expect(attempt).toHaveBeenCalledTimes(2)
     expect(result.value).toBe('done')
   })
@@ -200,9 +203,7 @@ describe('createRetry', () => {
     expect(result.settled).toBe(true)
     expect(String(result.error)).toContain('closed')
     // Coming back online later must not send anything for an aborted policy.
-    online = true
-    window.dispatchEvent(new Event('online'))
-    await vi.advanceTimersByTimeAsync(0)
+    await backOnline()
     expect(attempt).not.toHaveBeenCalled()
   })
 })
