@@ -24,22 +24,25 @@ export interface Repeats {
  * `end`). `report` may log.
  *
  * Most calls log a message not seen before, so the counts live in a fixed
- * table, not a Map: a new message costs a few character reads and no
- * allocation (a Map grew and rehashed on every one of them). Each entry may
- * sit in one of two slots picked from a hash of its key; a new one takes the
- * slot with the lower count, so one-off messages replace each other and not a
- * message that is repeating. An entry already over the limit is never
- * replaced (its count must add up); a new entry whose two slots both hold
- * such entries is simply not limited.
+ * table, not a Map: a new message costs a pass over its characters and no
+ * allocation. Each entry may sit in one of two slots picked by one hash of
+ * its level and key, and is told apart by a second hash; its key is kept
+ * only once it is over the limit, for the report (keeping every message
+ * made each call cost more than counting it). A new entry takes the slot
+ * with the lower count, so one-off messages replace each other and not a
+ * message that is repeating. An entry over the limit is never replaced (its
+ * count must add up); a new entry whose two slots both hold such entries is
+ * simply not limited.
  */
 export function createRepeats(limit: number, report: (level: Level, key: string, suppressed: number) => void): Repeats {
+  const checks = new Int32Array(SLOTS)
   const counts = new Uint32Array(SLOTS)
   const keys: (string | undefined)[] = Array(SLOTS)
   const levels: Level[] = Array(SLOTS)
   let until = 0
   let timer: ReturnType<typeof setTimeout> | undefined
 
-  const holds = (slot: number, level: Level, key: string) => keys[slot] === key && levels[slot] == level
+  const holds = (slot: number, check: number) => counts[slot] > 0 && checks[slot] == check
   const end = () => {
     const over: [Level, string, number][] = []
     for (let slot = 0; slot < SLOTS; slot++) if (counts[slot] > limit) over.push([levels[slot], keys[slot]!, counts[slot] - limit])
@@ -58,20 +61,24 @@ export function createRepeats(limit: number, report: (level: Level, key: string,
         end()
         until = time + WINDOW_MS
       }
-      // Every character of a key up to 64 long; of a longer one, 64 spread over it, from the last (where counters and line numbers are).
-      const n = key.length
-      let hash = n
-      for (let i = n - 1; i >= 0; i -= (n >> 6) + 1) hash = (hash * 31 + key.charCodeAt(i)) | 0
+      let hash = level.length
+      let check = level.charCodeAt(0)
+      for (let i = 0; i < key.length; i++) {
+        const code = key.charCodeAt(i)
+        hash = (hash * 31 + code) | 0
+        check = Math.imul(check ^ code, 16777619)
+      }
       // The pair's even slot, then its odd one.
       let slot = (hash ^ (hash >>> 12)) & (SLOTS - 2)
-      if (!holds(slot, level, key) && !holds(++slot, level, key)) {
+      if (!holds(slot, check) && !holds(++slot, check)) {
         if (counts[slot] > counts[slot - 1]) slot--
         if (counts[slot] > limit) return true
-        keys[slot] = key
-        levels[slot] = level
+        checks[slot] = check
         counts[slot] = 0
       }
       if (++counts[slot] <= limit) return true
+      keys[slot] ??= key
+      levels[slot] = level
       timer ??= setTimeout(end, until - time)
       return false
     },
