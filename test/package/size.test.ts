@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 
 /** This round's budget. Missed by the features it carries (bench/results/feature-bytes.md): a decision is pending. */
 const BUDGET_BYTES = 12_288
-/** Until that decision, the script is held where it is (13,723 B by `gzip -9`), so it cannot grow unnoticed. */
+/** Until that decision, the script is held where it is (13,739 B by `gzip -9`), so it cannot grow unnoticed. */
 const HELD_AT_BYTES = 13_750
 const bundleUrl = new URL('../../dist/horn-logger.min.js', import.meta.url)
 
