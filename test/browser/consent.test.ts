@@ -153,6 +153,8 @@ describe('consent', () => {
       await waitFor('the leftover stored', async () => (await storedKeys(leftover)).some((k) => k.startsWith('c:') || k.startsWith('b:')), 5_000)
       const leftoverId = await leftover.evaluate(() => (window as any).hornLogger.ready as Promise<string>)
       await leftover.close()
+      // Its exit request (a keepalive copy, answered 503) may still be on its way: let the leftover's requests settle before counting.
+      await waitFor('the leftover tab quiet for 1 s', () => Date.now() - Math.max(0, ...agentRequests(held).map((r) => r.time)) > 1_000, 10_000)
       // … are not recovered by a load that starts denied,
       const since = Date.now()
       const denied = await context.newPage()
