@@ -164,10 +164,13 @@ function startAgent(userConfig: LoggerConfig): Agent {
   void sender.kick()
   // Granted from the start, or later: what waited in memory goes the usual way (stored, registered, sent).
   if (!granted()) void consent.granted.then(pace.tick, () => {})
-  void live.then(() =>
-    recoverOrphans({ store, config, client, signal, ownId: id, notice }).catch((error) => {
-      if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
-    }),
+  // A denial rejects `live`: handled here and nowhere an app would see it (the outbox's writes wait on it too).
+  void live.then(
+    () =>
+      recoverOrphans({ store, config, client, signal, ownId: id, notice }).catch((error) => {
+        if (!signal.aborted) warnOnce('recovery failed: ' + String(error))
+      }),
+    () => {},
   )
 
   let closed = false

@@ -89,6 +89,9 @@ describe('consent', () => {
   it('pending, then denied: nothing, ever (entries before and after the denial alike); ready rejects with code "denied"', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
+    // Uncaught errors and unhandled rejections in the page: the agent must not throw into its host.
+    const pageErrors: string[] = []
+    page.on('pageerror', (error) => pageErrors.push(String(error)))
     const since = Date.now()
     await open(page, server.page('pending-denied.html', agentPage({ 'client-id': 'pending-denied', 'api-url': server.url, consent: 'pending' })))
     const result = await page.evaluate(async () => {
@@ -110,6 +113,7 @@ describe('consent', () => {
     await quiet()
     expect(agentRequests(server, since)).toEqual([])
     expect(await stored(page)).toEqual({ databases: [], localStorage: 0 })
+    expect(pageErrors).toEqual([])
     await context.close()
   })
 
