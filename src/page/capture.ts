@@ -14,7 +14,8 @@ export function captureErrors(log: Log, ignore: ReadonlyArray<string | RegExp> =
   const ignored = (value: unknown, source = '') => {
     try {
       const text = (isError(value) ? `${value.name}: ${value.message}\n${value.stack || ''}` : String(value)) + (source && '\n' + source)
-      return ignore.some((m) => (typeof m == 'string' ? text.includes(m) : m.test(text)))
+      // `search`, not `test`: it starts at 0 whatever a g or y flag left in lastIndex.
+      return ignore.some((m) => (typeof m == 'string' ? text.includes(m) : text.search(m) >= 0))
     } catch {}
   }
   return stopAll([

@@ -50,6 +50,15 @@ describe('ignoreErrors', () => {
     expect(log.mock.calls[0][1]).toBe('Script error.')
   })
 
+  it('a RegExp with the g or y flag matches every time (its lastIndex does not carry over from one error to the next)', () => {
+    const log = capture([/flaky/g, /^Error: sticky/y])
+    for (let i = 0; i < 3; i++) {
+      window.dispatchEvent(new ErrorEvent('error', { error: new Error('flaky ' + i) }))
+      window.dispatchEvent(new ErrorEvent('error', { error: new Error('sticky ' + i) }))
+    }
+    expect(log).not.toHaveBeenCalled()
+  })
+
   it('config: the default list, a list as given, and a warning for anything else', () => {
     expect(resolveConfig({ clientId: 'x' }).ignoreErrors).toBe(DEFAULT_IGNORE_ERRORS)
     expect(resolveConfig({ clientId: 'x', ignoreErrors: [] }).ignoreErrors).toEqual([])
