@@ -47,19 +47,19 @@ export function captureNetwork(log: Log, statuses: StatusRanges): () => void {
     },
   )
 
-  // Per request: method, URL (from `open`) and when `send` started it (its `loadstart`).
-  const requests = new WeakMap<XMLHttpRequest, [method: string, url: unknown, start?: number]>()
+  // Per request: method, URL and start, from `open`; an asynchronous `send` moves the start to its `loadstart` (a synchronous one fires none).
+  const requests = new WeakMap<XMLHttpRequest, [method: string, url: unknown, start: number]>()
   const proto = typeof XMLHttpRequest == 'function' && XMLHttpRequest.prototype
   const done = function (this: XMLHttpRequest, { type }: Event) {
     const request = requests.get(this)!
     if (type == 'loadstart') request[2] = performance.now()
-    else report('xhr', request[0], request[1], request[2]!, type == 'load' ? this.status : type)
+    else report('xhr', request[0], request[1], request[2], type == 'load' ? this.status : type)
   }
   const stopXhr = patch(proto, 'open', (original) =>
     function open(this: XMLHttpRequest, method: string, url: string | URL) {
       // Listeners once per object, whatever it is reused for.
       if (!requests.has(this)) for (const type of ['loadstart', 'load', 'error', 'timeout', 'abort']) this.addEventListener(type, done)
-      requests.set(this, [method, url])
+      requests.set(this, [method, url, performance.now()])
       return original.apply(this, arguments)
     },
   )

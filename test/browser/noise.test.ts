@@ -132,6 +132,26 @@ describe('signal, not noise', () => {
     await page.close()
   })
 
+  it('a synchronous XHR that fails is timed from its open (it fires no loadstart)', async () => {
+    const page = await browser.context.newPage()
+    await page.goto(server.page('sync-xhr.html', agentPage({ 'client-id': 'sync-xhr', 'api-url': server.url, 'log-page-info': 'false' })))
+    await page.evaluate(() => (window as any).hornLogger.ready)
+    // Nothing logged yet, so the agent sends no logs request: the 503 is the page's.
+    server.controls.logsDown(1)
+    await page.evaluate(() => {
+      const xhr = new XMLHttpRequest()
+      xhr.open('POST', location.origin + '/app_sessions/page-call/logs', false)
+      xhr.setRequestHeader('Content-Type', 'application/json')
+      xhr.send(JSON.stringify({ time: Date.now(), data: 'x\n' }))
+    })
+    server.controls.logsUp()
+    // (Chromium also reports the synchronous XHR as a deprecation: another WARN line, not counted here.)
+    const warns = lines(await flushAndRead(page, server, FLUSH_MS)).filter((l) => / WARN xhr /.test(l))
+    expect(warns).toHaveLength(1)
+    expect(warns[0]).toMatch(/ WARN xhr POST http:\/\/127\.0\.0\.1:\d+\/app_sessions\/page-call\/logs 503 \(\d+ ms\)$/)
+    await page.close()
+  })
+
   it('one line for three identical CSP violations', async () => {
     const strict = await startServer({ contentSecurityPolicy: "default-src 'self'; img-src 'self'" })
     try {
