@@ -50,7 +50,8 @@ export function createSettle(): Settle {
     stats: (logged) => ({ ...counts, logged, pending: pending(logged) }),
     wait: (target, timeout) =>
       new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), timeout)
+        // A flush that times out stops checking: otherwise every later settled entry would run its check.
+        const timer = setTimeout(() => (waiters.delete(check), resolve(false)), timeout)
         const check = () => {
           if (pending(target)) return
           waiters.delete(check)

@@ -195,7 +195,8 @@ export function createLines(record: Pick<InstanceRecord, 'head'>, limits: Outbox
     },
 
     forget() {
-      blocks = recent = []
+      blocks = []
+      recent = []
     },
   }
 }
